@@ -1,0 +1,1 @@
+"""Pure, scalar biophysics: reversal potentials, gating kinetics, pump cycle rates."""
