@@ -1,0 +1,32 @@
+"""nakpump: neuronal ion homeostasis and excitability with the Na+/K+-ATPase at its heart.
+
+Units throughout: ms, mV, mM, µA/cm² (outward positive), mS/cm², µF/cm², µm.
+
+>>> import nakpump as nk
+>>> cell = nk.preset("cortical")
+>>> rest = nk.resting_state(cell)                       # pump–leak balance
+>>> ds = nk.simulate(cell, 1000.0, [nk.Stimulus(amplitude=3.0, start=100.0, stop=900.0)])
+"""
+
+__version__ = "0.1.0"
+
+from nakpump.errors import SpecError
+from nakpump.model.presets import PRESETS, preset
+from nakpump.model.spec import (
+    CellSpec, Channels, Ions, KagerPump, Leak, LuoRudyPump, SigmoidPump,
+)
+from nakpump.protocols import (
+    AtpChange, BathChange, PulseTrain, PumpBlock, Stimulus, VoltageClamp,
+)
+from nakpump.results import conservation
+from nakpump.simulate import simulate
+from nakpump.steady import (
+    RestingState, SteadyStateError, balance_impermeants, calibrate_leaks, resting_state,
+)
+
+__all__ = [
+    "AtpChange", "BathChange", "CellSpec", "Channels", "Ions", "KagerPump", "Leak",
+    "LuoRudyPump", "PRESETS", "PulseTrain", "PumpBlock", "RestingState", "SigmoidPump",
+    "SpecError", "SteadyStateError", "Stimulus", "VoltageClamp", "balance_impermeants",
+    "calibrate_leaks", "conservation", "preset", "resting_state", "simulate", "__version__",
+]

@@ -1,0 +1,1 @@
+"""Flat arrays, compiled per-cell step, and the integrators that drive it."""

@@ -1,0 +1,61 @@
+"""Specification → flat arrays: the one place a CellSpec becomes numbers for the kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nakpump.engine.cell import steady_gates
+from nakpump.engine.layout import (
+    CHANNEL_KIND_CODE, CL_I, CL_O, H, ION_CODE, K_I, K_O, M, N, N_PARAM, N_STATE, NA_I, NA_O,
+    P, P_ATP_NORMAL, P_CAP, P_CH_KIND, P_DYNAMIC, P_FLUX_I, P_FLUX_O, P_G_K, P_G_M, P_G_NA,
+    P_GL_CL, P_GL_K, P_GL_NA, P_H_FROM_N, P_KM_ATP, P_PHI, P_PUMP_A, P_PUMP_B, P_PUMP_C,
+    P_PUMP_D, P_PUMP_KIND, P_PUMP_MAX, P_RT_F, P_STIM_ION, P_TAU_M_MAX, P_VT, PUMP_KIND_CODE, V,
+)
+from nakpump.model.spec import CellSpec, KagerPump, LuoRudyPump, SigmoidPump
+from nakpump.units import celsius_to_kelvin, flux_factor, rt_over_f
+
+
+def cell_parameters(cell: CellSpec) -> np.ndarray:
+    """The parameter vector p of a cell (layout in engine.layout)."""
+    p = np.zeros(N_PARAM)
+    p[P_CAP] = cell.capacitance
+    p[P_RT_F] = rt_over_f(celsius_to_kelvin(cell.temp_c))
+    p[P_FLUX_I] = flux_factor(cell.area, cell.volume)
+    p[P_FLUX_O] = 0.0 if cell.outside_volume is None else flux_factor(cell.area,
+                                                                       cell.outside_volume)
+    p[P_DYNAMIC] = 1.0 if cell.concentrations == "dynamic" else 0.0
+    ch = cell.channels
+    p[P_CH_KIND] = CHANNEL_KIND_CODE[ch.kind]
+    p[P_G_NA], p[P_G_K], p[P_G_M] = ch.g_na, ch.g_k, ch.g_m
+    p[P_TAU_M_MAX], p[P_VT] = ch.tau_m_max, ch.vt
+    p[P_PHI] = ch.rate_factor(cell.temp_c)
+    p[P_H_FROM_N] = 1.0 if ch.h_from_n else 0.0
+    p[P_GL_NA], p[P_GL_K], p[P_GL_CL] = cell.leak.g_na, cell.leak.g_k, cell.leak.g_cl
+    pump = cell.pump
+    p[P_PUMP_KIND] = PUMP_KIND_CODE[None if pump is None else pump.kind]
+    if pump is not None:
+        p[P_PUMP_MAX] = pump.rate_max * pump.q10 ** ((cell.temp_c - pump.temp_ref_c) / 10.0)
+        p[P_KM_ATP] = pump.km_atp
+        if isinstance(pump, (KagerPump, LuoRudyPump)):
+            p[P_PUMP_A], p[P_PUMP_B] = pump.km_na, pump.km_k
+        if isinstance(pump, LuoRudyPump):
+            p[P_PUMP_C] = pump.hill_na
+        if isinstance(pump, SigmoidPump):
+            p[P_PUMP_A], p[P_PUMP_B] = pump.na_half, pump.na_slope
+            p[P_PUMP_C], p[P_PUMP_D] = pump.k_half, pump.k_slope
+    p[P_ATP_NORMAL] = cell.atp
+    p[P_STIM_ION] = ION_CODE[cell.stim_ion]
+    return p
+
+
+def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
+    """The state vector y at the cell's stored voltage and concentrations, gates at steady state."""
+    if p is None:
+        p = cell_parameters(cell)
+    y = np.zeros(N_STATE)
+    y[V] = cell.v_init
+    y[M], y[H], y[N], y[P] = steady_gates(p, cell.v_init)
+    ions = cell.ions
+    y[NA_I], y[K_I], y[CL_I] = ions.na_i, ions.k_i, ions.cl_i
+    y[NA_O], y[K_O], y[CL_O] = ions.na_o, ions.k_o, ions.cl_o
+    return y

@@ -1,0 +1,98 @@
+"""Index layout of the flat float64 arrays the kernels read and write.
+
+State `y` (one cell), parameters `p` (one cell, constant in a run) and drives
+`d` (piecewise constant in time: what a protocol changes). Defined once here
+and imported by every kernel, so the layout cannot drift between them.
+"""
+
+from __future__ import annotations
+
+# --- state y ---------------------------------------------------------------------
+V = 0  # mV
+M = 1  # Na+ activation
+H = 2  # Na+ inactivation
+N = 3  # K+ activation
+P = 4  # M-current activation
+NA_I = 5  # mM
+K_I = 6
+CL_I = 7
+NA_O = 8  # mM (the bath's value when the outside is a bath)
+K_O = 9
+CL_O = 10
+# Accumulated charge densities (nC/cm² = µA/cm²·ms), outward positive:
+Q_NA = 11  # passive Na+ (channels + leak)
+Q_K = 12  # passive K+
+Q_CL = 13  # passive Cl−
+Q_PUMP = 14  # pump (net +1 e per cycle)
+Q_INJ_NA = 15  # injected into the cell (inward positive) by stimulus or clamp, per carrier ion
+Q_INJ_K = 16
+Q_INJ_CL = 17
+# Kahan compensation terms of the six concentrations (NA_I..CL_O, same order): the
+# low-order bits each update loses, so that rounding does not accumulate over
+# millions of steps (keeps C·A·ΔV = F·Vol·Σz·Δc to ~1e-9 mV, not ~1e-6).
+COMP_NA_I = 18
+N_STATE = 24
+
+STATE_NAMES = ("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o",
+               "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
+               "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o")
+
+# --- parameters p ----------------------------------------------------------------
+P_CAP = 0  # µF/cm²
+P_RT_F = 1  # mV
+P_FLUX_I = 2  # mM/ms per µA/cm², inside
+P_FLUX_O = 3  # mM/ms per µA/cm², outside (0 for a bath)
+P_DYNAMIC = 4  # 1 = concentrations follow currents, 0 = fixed
+P_CH_KIND = 5  # 0 none, 1 hh, 2 traub, 3 cressman
+P_G_NA = 6  # mS/cm²
+P_G_K = 7
+P_G_M = 8
+P_TAU_M_MAX = 9  # ms
+P_VT = 10  # mV
+P_PHI = 11  # gating rate factor
+P_H_FROM_N = 12  # 1 = h is a function of n
+P_GL_NA = 13  # mS/cm²
+P_GL_K = 14
+P_GL_CL = 15
+P_PUMP_KIND = 16  # 0 none, 1 kager, 2 luo-rudy, 3 sigmoid
+P_PUMP_MAX = 17  # cycles/s/µm², temperature factor included
+P_PUMP_A = 18  # kind-specific: kager/LR km_na; sigmoid na_half (mM)
+P_PUMP_B = 19  # kager/LR km_k; sigmoid na_slope (mM)
+P_PUMP_C = 20  # LR hill_na; sigmoid k_half (mM)
+P_PUMP_D = 21  # sigmoid k_slope (mM)
+P_KM_ATP = 22  # mM
+P_ATP_NORMAL = 23  # mM
+P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
+N_PARAM = 25
+
+CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
+PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}
+ION_CODE = {"na": 0, "k": 1, "cl": 2}
+
+# --- drives d (piecewise constant; set by the protocol) -------------------------------
+D_STIM_NA = 0  # µA/cm² injected (inward positive) carried by Na+
+D_STIM_K = 1
+D_STIM_CL = 2  # carried by Cl− (positive = depolarising, i.e. Cl− leaving the cell)
+D_BLOCK = 3  # pump block fraction 0..1
+D_ATP = 4  # mM
+D_NA_BATH = 5  # mM (used only with a bath)
+D_K_BATH = 6
+D_CL_BATH = 7
+D_CLAMP = 8  # 1 = voltage clamp on
+D_V_CLAMP = 9  # mV
+N_DRIVE = 10
+
+# --- observables: the state followed by quantities derived from it ----------------------
+OBS_E_NA = N_STATE
+OBS_E_K = N_STATE + 1
+OBS_E_CL = N_STATE + 2
+OBS_I_NA = N_STATE + 3  # passive Na+ current, µA/cm²
+OBS_I_K = N_STATE + 4
+OBS_I_CL = N_STATE + 5
+OBS_I_PUMP = N_STATE + 6  # µA/cm²
+OBS_PUMP_RATE = N_STATE + 7  # cycles/s/µm²
+OBS_I_INJ = N_STATE + 8  # injected current (stimulus or clamp), µA/cm², inward positive
+N_OBS = N_STATE + 9
+
+OBS_NAMES = STATE_NAMES + ("e_na", "e_k", "e_cl", "i_na", "i_k", "i_cl", "i_pump",
+                           "pump_rate", "i_inj")

@@ -1,0 +1,1 @@
+"""Cell specifications (frozen data) and the named presets built from them."""

@@ -1,0 +1,306 @@
+"""What a cell is: frozen, validated specifications, in the units of design.md.
+
+A specification is data. It is validated once, when it is built, so that
+nothing downstream (the compiled kernels in particular) checks anything.
+Every field carries its unit in a trailing comment; parameters are addressed
+by dotted names ("pump.rate_max", "leak.g_na", "ions.k_o") for overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, Union
+
+from nakpump.errors import SpecError
+
+CHANNEL_KINDS = ("hh", "traub", "cressman", "none")
+CONCENTRATION_MODES = ("dynamic", "fixed")
+IONS = ("na", "k", "cl")
+VALENCE = {"na": 1.0, "k": 1.0, "cl": -1.0}
+
+
+def _check_number(name: str, value: Any, *, lower: float | None = None,
+                  strict: bool = True, upper: float | None = None, unit: str = "") -> None:
+    """Raise SpecError unless value is a finite real number inside the stated bounds."""
+    allowed = "a finite number"
+    if lower is not None:
+        allowed += f" {'>' if strict else '≥'} {lower:g}"
+    if upper is not None:
+        allowed += f" and ≤ {upper:g}"
+    if unit:
+        allowed += f" ({unit})"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(name, value, allowed)
+    if not math.isfinite(value):
+        raise SpecError(name, value, allowed)
+    if lower is not None and (value <= lower if strict else value < lower):
+        raise SpecError(name, value, allowed)
+    if upper is not None and value > upper:
+        raise SpecError(name, value, allowed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ions:
+    """Ion concentrations (mM) inside (_i) and outside (_o) the cell."""
+
+    na_i: float  # mM
+    k_i: float  # mM
+    cl_i: float  # mM
+    na_o: float  # mM
+    k_o: float  # mM
+    cl_o: float  # mM
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _check_number(f"ions.{f.name}", getattr(self, f.name), lower=0.0, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Channels:
+    """Voltage-gated Na+ and K+ channels of one kinetic family (biophysics.channels)."""
+
+    kind: Literal["hh", "traub", "cressman", "none"]
+    g_na: float  # mS/cm², transient Na+ (m³h)
+    g_k: float  # mS/cm², delayed-rectifier K+ (n⁴)
+    g_m: float = 0.0  # mS/cm², slow M-type K+ (traub family only)
+    tau_m_max: float = 608.0  # ms, M-current τ_max (Pospischil 2008)
+    vt: float = -56.2  # mV, threshold shift of the traub family
+    q10: float = 3.0  # rate Q10 (HH 1952 convention: rates only)
+    temp_ref_c: float = 6.3  # °C at which the rates are as published
+    phi: float | None = None  # fixed rate factor (overrides the Q10 rule), e.g. 3 in Cressman 2009
+    h_from_n: bool = False  # cressman family: h = h(n) (Hübel & Dahlem 2014 reduction)
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHANNEL_KINDS:
+            raise SpecError("channels.kind", self.kind, f"one of {', '.join(CHANNEL_KINDS)}")
+        for name in ("g_na", "g_k", "g_m"):
+            _check_number(f"channels.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="mS/cm²")
+        _check_number("channels.tau_m_max", self.tau_m_max, lower=0.0, unit="ms")
+        _check_number("channels.vt", self.vt, unit="mV")
+        _check_number("channels.q10", self.q10, lower=0.0)
+        _check_number("channels.temp_ref_c", self.temp_ref_c, lower=-273.15, unit="°C")
+        if self.phi is not None:
+            _check_number("channels.phi", self.phi, lower=0.0)
+        if self.g_m > 0 and self.kind != "traub":
+            raise SpecError("channels.g_m", self.g_m, "0 unless channels.kind is 'traub'")
+        if self.h_from_n and self.kind != "cressman":
+            raise SpecError("channels.h_from_n", self.h_from_n,
+                            "False unless channels.kind is 'cressman'")
+
+    def rate_factor(self, temp_c: float) -> float:
+        """φ multiplying every gating rate at temp_c (°C)."""
+        if self.phi is not None:
+            return self.phi
+        return self.q10 ** ((temp_c - self.temp_ref_c) / 10.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leak:
+    """Ion-specific leak conductances (mS/cm²): every leak current is carried by its ion."""
+
+    g_na: float  # mS/cm²
+    g_k: float  # mS/cm²
+    g_cl: float  # mS/cm²
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _check_number(f"leak.{f.name}", getattr(self, f.name), lower=0.0, strict=False,
+                          unit="mS/cm²")
+
+    @property
+    def total(self) -> float:
+        """Total leak conductance (mS/cm²)."""
+        return self.g_na + self.g_k + self.g_cl
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Pump:
+    """Fields every pump form shares: its capacity and how it scales with temperature and ATP."""
+
+    rate_max: float  # cycles/s/µm² at temp_ref_c and normal ATP
+    temp_ref_c: float  # °C at which rate_max holds
+    q10: float = 2.0  # turnover Q10 (2–3 reported [R]; references.md §8)
+    km_atp: float = 0.5  # mM, Michaelis constant for ATP ([R], ~0.1–0.5 mM)
+
+    def _check_common(self) -> None:
+        _check_number("pump.rate_max", self.rate_max, lower=0.0, strict=False,
+                      unit="cycles/s/µm²")
+        _check_number("pump.temp_ref_c", self.temp_ref_c, lower=-273.15, unit="°C")
+        _check_number("pump.q10", self.q10, lower=0.0)
+        _check_number("pump.km_atp", self.km_atp, lower=0.0, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class KagerPump(_Pump):
+    """Kager, Wadman & Somjen (2000): Hill-type in [Na]i (3 sites) and [K]o (2 sites)."""
+
+    km_na: float = 7.7  # mM (Kager 2000 [R]; 10 mM in ModelDB 267499/222321)
+    km_k: float = 2.0  # mM
+    kind: str = field(default="kager", init=False)
+
+    def __post_init__(self) -> None:
+        self._check_common()
+        _check_number("pump.km_na", self.km_na, lower=0.0, unit="mM")
+        _check_number("pump.km_k", self.km_k, lower=0.0, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LuoRudyPump(_Pump):
+    """Luo & Rudy (1994): voltage-dependent f_NaK(V), σ([Na]o), Hill 1.5 in [Na]i."""
+
+    km_na: float = 10.0  # mM
+    km_k: float = 1.5  # mM
+    hill_na: float = 1.5  # Hill coefficient for internal Na+
+    kind: str = field(default="luo-rudy", init=False)
+
+    def __post_init__(self) -> None:
+        self._check_common()
+        _check_number("pump.km_na", self.km_na, lower=0.0, unit="mM")
+        _check_number("pump.km_k", self.km_k, lower=0.0, unit="mM")
+        _check_number("pump.hill_na", self.hill_na, lower=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SigmoidPump(_Pump):
+    """Cressman et al. (2009) / Hübel & Dahlem (2014): sigmoid in [Na]i and [K]o."""
+
+    na_half: float = 25.0  # mM
+    na_slope: float = 3.0  # mM
+    k_half: float = 5.5  # mM
+    k_slope: float = 1.0  # mM
+    kind: str = field(default="sigmoid", init=False)
+
+    def __post_init__(self) -> None:
+        self._check_common()
+        _check_number("pump.na_half", self.na_half, unit="mM")
+        _check_number("pump.na_slope", self.na_slope, lower=0.0, unit="mM")
+        _check_number("pump.k_half", self.k_half, unit="mM")
+        _check_number("pump.k_slope", self.k_slope, lower=0.0, unit="mM")
+
+
+Pump = Union[KagerPump, LuoRudyPump, SigmoidPump]
+PUMP_KINDS = {"kager": KagerPump, "luo-rudy": LuoRudyPump, "sigmoid": SigmoidPump}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellSpec:
+    """A single-compartment neuron and its outside, in nakpump's units.
+
+    The stored voltage and concentrations are the initial state (for a preset:
+    its resting state). The outside is an infinite bath (outside_volume None:
+    fixed concentrations, whatever crosses the membrane is counted as
+    exchanged with the bath) or a closed extracellular volume.
+    """
+
+    name: str
+    description: str = ""
+    source: str = ""
+    temp_c: float  # °C
+    capacitance: float = 1.0  # µF/cm²
+    area: float  # µm² of membrane
+    volume: float  # µm³ of cytosol
+    outside_volume: float | None = None  # µm³; None = infinite bath
+    ions: Ions  # mM, initial
+    v_init: float  # mV, initial membrane potential
+    impermeant_i: float = 0.0  # mM, impermeant solute inside
+    z_impermeant_i: float = -1.0  # its mean valence
+    impermeant_o: float = 0.0  # mM, impermeant solute outside
+    z_impermeant_o: float = -1.0  # its mean valence
+    channels: Channels
+    leak: Leak
+    pump: Pump | None = None
+    atp: float = 2.0  # mM, normal cytosolic [ATP] (pump at rate_max·f(T))
+    dg_atp: float = -55.0  # kJ/mol, free energy of ATP hydrolysis (references.md §0)
+    concentrations: Literal["dynamic", "fixed"] = "dynamic"
+    stim_ion: Literal["na", "k", "cl"] = "k"  # ion carrying injected current
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError("name", self.name, "a non-empty string")
+        _check_number("temp_c", self.temp_c, lower=-5.0, upper=50.0, strict=False, unit="°C")
+        _check_number("capacitance", self.capacitance, lower=0.0, unit="µF/cm²")
+        _check_number("area", self.area, lower=0.0, unit="µm²")
+        _check_number("volume", self.volume, lower=0.0, unit="µm³")
+        if self.outside_volume is not None:
+            _check_number("outside_volume", self.outside_volume, lower=0.0,
+                          unit="µm³, or None for an infinite bath")
+        _check_number("v_init", self.v_init, lower=-200.0, upper=200.0, unit="mV")
+        _check_number("impermeant_i", self.impermeant_i, lower=0.0, strict=False, unit="mM")
+        _check_number("impermeant_o", self.impermeant_o, lower=0.0, strict=False, unit="mM")
+        _check_number("z_impermeant_i", self.z_impermeant_i)
+        _check_number("z_impermeant_o", self.z_impermeant_o)
+        _check_number("atp", self.atp, lower=0.0, unit="mM")
+        _check_number("dg_atp", self.dg_atp, upper=0.0, unit="kJ/mol")
+        if self.concentrations not in CONCENTRATION_MODES:
+            raise SpecError("concentrations", self.concentrations,
+                            f"one of {', '.join(CONCENTRATION_MODES)}")
+        if self.stim_ion not in IONS:
+            raise SpecError("stim_ion", self.stim_ion, f"one of {', '.join(IONS)}")
+        for name, cls in (("ions", Ions), ("channels", Channels), ("leak", Leak)):
+            if not isinstance(getattr(self, name), cls):
+                raise SpecError(name, getattr(self, name), f"a {cls.__name__}")
+        if self.pump is not None and not isinstance(self.pump, tuple(PUMP_KINDS.values())):
+            raise SpecError("pump", self.pump, f"None or one of {', '.join(PUMP_KINDS)} pumps")
+
+    @property
+    def closed(self) -> bool:
+        """True when the outside is a finite, closed volume rather than a bath."""
+        return self.outside_volume is not None
+
+    def replace(self, **changes: Any) -> CellSpec:
+        """A copy with fields replaced; dotted names reach into groups ("pump.rate_max").
+
+        Unknown names raise SpecError listing the names that exist. Every
+        replaced group is validated again.
+        """
+        return _replace_paths(self, changes)
+
+
+def _replace_paths(obj: Any, changes: dict[str, Any], prefix: str = "") -> Any:
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    init_names = [f.name for f in fields(obj) if f.init]
+    for path, value in changes.items():
+        head, _, rest = path.partition(".")
+        if head not in init_names:
+            raise SpecError(prefix + path, value,
+                            "a parameter name; known here: " + ", ".join(init_names))
+        if rest:
+            sub = getattr(obj, head)
+            if sub is None or not dataclasses.is_dataclass(sub):
+                raise SpecError(prefix + path, value, f"'{prefix + head}' has no sub-parameters")
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = value
+    for head, sub_changes in nested.items():
+        direct[head] = _replace_paths(getattr(obj, head), sub_changes, prefix + head + ".")
+    try:
+        return dataclasses.replace(obj, **direct)
+    except TypeError as exc:  # e.g. a string where a number belongs, caught before validation
+        raise SpecError(prefix.rstrip(".") or "spec", changes, str(exc)) from None
+
+
+def parameter_names(spec: CellSpec) -> list[str]:
+    """Every settable dotted parameter name of a specification."""
+    names: list[str] = []
+
+    def walk(obj: Any, prefix: str) -> None:
+        for f in fields(obj):
+            if not f.init:
+                continue
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, prefix + f.name + ".")
+            else:
+                names.append(prefix + f.name)
+
+    walk(spec, "")
+    return names
+
+
+def spec_to_dict(spec: CellSpec) -> dict[str, Any]:
+    """A plain nested dict of the specification (with each pump's kind), for storage."""
+    return dataclasses.asdict(spec)

@@ -1,0 +1,253 @@
+"""What happens when: protocol events on a time line (ms), compiled to piecewise-constant drives.
+
+Events are frozen data; a protocol is a sequence of them. `compile_protocol`
+turns a protocol into segment boundaries and one drive vector per segment
+(layout in engine.layout), after checking every event against the run.
+
+Composition rules: stimuli add (per carrier ion); pump blocks combine as
+independent inhibitors (unblocked fraction = Π(1 − f)); ATP levels, bath
+concentrations and voltage clamps set a value and must not overlap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import numpy as np
+
+from nakpump.engine.layout import (
+    D_ATP, D_BLOCK, D_CL_BATH, D_CLAMP, D_K_BATH, D_NA_BATH, D_STIM_CL, D_STIM_K,
+    D_STIM_NA, D_V_CLAMP, N_DRIVE,
+)
+from nakpump.errors import SpecError
+from nakpump.model.spec import IONS, CellSpec, _check_number
+
+_STIM_SLOT = {"na": D_STIM_NA, "k": D_STIM_K, "cl": D_STIM_CL}
+_BATH_SLOT = {"na_o": D_NA_BATH, "k_o": D_K_BATH, "cl_o": D_CL_BATH}
+
+
+def _check_window(kind: str, start: float, stop: float | None) -> None:
+    _check_number(f"{kind}.start", start, lower=0.0, strict=False, unit="ms")
+    if stop is not None:
+        _check_number(f"{kind}.stop", stop, lower=start, unit="ms, after start")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stimulus:
+    """A constant injected current (µA/cm², depolarising positive) from start to stop (ms).
+
+    The current is carried by `ion` (default: the cell's stim_ion, K+), so the
+    charge it brings changes that ion's concentration.
+    """
+
+    amplitude: float  # µA/cm²
+    start: float = 0.0  # ms
+    stop: float | None = None  # ms; None = to the end of the run
+    ion: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("stimulus.amplitude", self.amplitude, unit="µA/cm²")
+        _check_window("stimulus", self.start, self.stop)
+        if self.ion is not None and self.ion not in IONS:
+            raise SpecError("stimulus.ion", self.ion, f"one of {', '.join(IONS)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PulseTrain:
+    """Rectangular current pulses (µA/cm²) of `width` ms at `frequency` Hz from start (ms).
+
+    Ends after n_pulses pulses or at stop (ms), whichever is given (one must be).
+    """
+
+    amplitude: float  # µA/cm²
+    frequency: float  # Hz
+    width: float  # ms
+    start: float = 0.0  # ms
+    n_pulses: int | None = None
+    stop: float | None = None  # ms
+    ion: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("pulse_train.amplitude", self.amplitude, unit="µA/cm²")
+        _check_number("pulse_train.frequency", self.frequency, lower=0.0, unit="Hz")
+        _check_number("pulse_train.width", self.width, lower=0.0, upper=1000.0 / self.frequency,
+                      unit="ms, at most one period")
+        _check_window("pulse_train", self.start, self.stop)
+        if (self.n_pulses is None) == (self.stop is None):
+            raise SpecError("pulse_train.n_pulses", self.n_pulses, "exactly one of n_pulses, stop")
+        if self.n_pulses is not None and (isinstance(self.n_pulses, bool)
+                                          or not isinstance(self.n_pulses, int)
+                                          or self.n_pulses < 1):
+            raise SpecError("pulse_train.n_pulses", self.n_pulses, "a whole number ≥ 1")
+        if self.ion is not None and self.ion not in IONS:
+            raise SpecError("pulse_train.ion", self.ion, f"one of {', '.join(IONS)}")
+
+    def pulses(self) -> list[Stimulus]:
+        """The train as individual Stimulus events."""
+        period = 1000.0 / self.frequency
+        if self.n_pulses is not None:
+            count = self.n_pulses
+        else:
+            count = max(0, math.ceil((self.stop - self.start) / period - 1e-9))
+        out = []
+        for k in range(count):
+            t0 = self.start + k * period
+            t1 = t0 + self.width
+            if self.stop is not None:
+                t1 = min(t1, self.stop)
+            out.append(Stimulus(amplitude=self.amplitude, start=t0, stop=t1, ion=self.ion))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PumpBlock:
+    """Block a fraction (0–1) of the pumps, e.g. by ouabain, from start to stop (ms)."""
+
+    fraction: float = 1.0
+    start: float = 0.0  # ms
+    stop: float | None = None  # ms
+
+    def __post_init__(self) -> None:
+        _check_number("pump_block.fraction", self.fraction, lower=0.0, upper=1.0, strict=False)
+        _check_window("pump_block", self.start, self.stop)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AtpChange:
+    """Set cytosolic [ATP] (mM) from start to stop (ms); the pump follows its ATP dependence."""
+
+    atp: float  # mM
+    start: float = 0.0
+    stop: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("atp_change.atp", self.atp, lower=0.0, strict=False, unit="mM")
+        _check_window("atp_change", self.start, self.stop)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BathChange:
+    """Set bath concentrations (mM) from start to stop (ms); only for a cell in a bath."""
+
+    na_o: float | None = None
+    k_o: float | None = None
+    cl_o: float | None = None
+    start: float = 0.0
+    stop: float | None = None
+
+    def __post_init__(self) -> None:
+        given = {k: v for k, v in self.values().items()}
+        if not given:
+            raise SpecError("bath_change", self, "at least one of na_o, k_o, cl_o")
+        for name, value in given.items():
+            _check_number(f"bath_change.{name}", value, lower=0.0, unit="mM")
+        _check_window("bath_change", self.start, self.stop)
+
+    def values(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in _BATH_SLOT if getattr(self, k) is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoltageClamp:
+    """Clamp the membrane at v (mV) from start to stop (ms); the clamp current is carried by the stim ion."""
+
+    v: float  # mV
+    start: float = 0.0
+    stop: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("voltage_clamp.v", self.v, lower=-200.0, upper=200.0, unit="mV")
+        _check_window("voltage_clamp", self.start, self.stop)
+
+
+Event = Union[Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp]
+EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp)
+
+
+def base_drive(cell: CellSpec) -> np.ndarray:
+    """The drive vector with nothing applied: no current, no block, normal ATP, preset bath."""
+    d = np.zeros(N_DRIVE)
+    d[D_ATP] = cell.atp
+    d[D_NA_BATH] = cell.ions.na_o
+    d[D_K_BATH] = cell.ions.k_o
+    d[D_CL_BATH] = cell.ions.cl_o
+    return d
+
+
+def expand(events: Sequence[Event]) -> list[Event]:
+    """Pulse trains replaced by their pulses; everything else kept."""
+    out: list[Event] = []
+    for i, ev in enumerate(events):
+        if not isinstance(ev, EVENT_TYPES):
+            raise SpecError(f"protocol[{i}]", ev, "a Stimulus, PulseTrain, PumpBlock, AtpChange, "
+                                                  "BathChange or VoltageClamp")
+        out.extend(ev.pulses() if isinstance(ev, PulseTrain) else [ev])
+    return out
+
+
+def compile_protocol(events: Sequence[Event], cell: CellSpec,
+                     duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """Segment boundaries (ms, from 0 to duration) and the drive of each segment.
+
+    Raises SpecError for an event that starts at or after the end of the run,
+    ends after it, or sets a value that another event sets at the same time.
+    """
+    _check_number("duration", duration, lower=0.0, unit="ms")
+    flat = expand(events)
+    for i, ev in enumerate(flat):
+        name = type(ev).__name__
+        if ev.start >= duration:
+            raise SpecError(f"{name}.start", ev.start, f"< the run's duration, {duration:g} ms")
+        if ev.stop is not None and ev.stop > duration * (1 + 1e-12):
+            raise SpecError(f"{name}.stop", ev.stop, f"≤ the run's duration, {duration:g} ms")
+        if isinstance(ev, BathChange) and cell.closed:
+            raise SpecError("BathChange", ev, "only for a cell in a bath (outside_volume None)")
+    cuts = {0.0, float(duration)}
+    for ev in flat:
+        cuts.add(float(ev.start))
+        cuts.add(float(duration if ev.stop is None else min(ev.stop, duration)))
+    seg_t = np.array(sorted(cuts))
+    n_seg = seg_t.size - 1
+    seg_d = np.tile(base_drive(cell), (n_seg, 1))
+    unblocked = np.ones(n_seg)
+    owner = np.full((n_seg, N_DRIVE), -1)  # which event set a "set" slot, to catch overlaps
+
+    def span(ev: Event) -> slice:
+        stop = duration if ev.stop is None else min(ev.stop, duration)
+        return slice(int(np.searchsorted(seg_t, ev.start)), int(np.searchsorted(seg_t, stop)))
+
+    def set_slot(i: int, ev: Event, slot: int, value: float, label: str) -> None:
+        sl = span(ev)
+        clash = owner[sl, slot]
+        if np.any(clash >= 0):
+            other = flat[int(clash[clash >= 0][0])]
+            raise SpecError(f"{type(ev).__name__}.{label}", value,
+                            f"no overlap in time with {type(other).__name__} "
+                            f"({other.start:g}–{other.stop} ms) setting the same quantity")
+        seg_d[sl, slot] = value
+        owner[sl, slot] = i
+
+    for i, ev in enumerate(flat):
+        sl = span(ev)
+        if isinstance(ev, Stimulus):
+            seg_d[sl, _STIM_SLOT[ev.ion or cell.stim_ion]] += ev.amplitude
+        elif isinstance(ev, PumpBlock):
+            unblocked[sl] *= 1.0 - ev.fraction
+        elif isinstance(ev, AtpChange):
+            set_slot(i, ev, D_ATP, ev.atp, "atp")
+        elif isinstance(ev, BathChange):
+            for name, value in ev.values().items():
+                set_slot(i, ev, _BATH_SLOT[name], value, name)
+        elif isinstance(ev, VoltageClamp):
+            set_slot(i, ev, D_CLAMP, 1.0, "v")
+            seg_d[sl, D_V_CLAMP] = ev.v
+    seg_d[:, D_BLOCK] = 1.0 - unblocked
+    return seg_t, seg_d
+
+
+def event_to_dict(ev: Event) -> dict:
+    """An event as plain data: {"type": name, field: value, ...}."""
+    return {"type": type(ev).__name__, **dataclasses.asdict(ev)}

@@ -1,0 +1,111 @@
+"""Results as labelled xarray Datasets, and the conservation report every run carries.
+
+Dims: `time` (ms) for recorded variables, `spike` for spike times. Every
+variable has `units` and `long_name`; run metadata (preset, full
+specification, protocol, integrator, version, conservation errors) are attrs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import xarray as xr
+
+from nakpump.engine.layout import (
+    CL_I, CL_O, K_I, K_O, NA_I, NA_O, OBS_NAMES, Q_CL, Q_INJ_NA, Q_K, Q_NA, Q_PUMP, V,
+)
+from nakpump.model.spec import CellSpec
+from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, FARADAY, charge_to_voltage
+
+VARIABLES: dict[str, tuple[str, str]] = {
+    "v": ("mV", "membrane potential"),
+    "m": ("1", "Na+ channel activation gate"),
+    "h": ("1", "Na+ channel inactivation gate"),
+    "n": ("1", "K+ channel activation gate"),
+    "p": ("1", "M-type K+ channel activation gate"),
+    "na_i": ("mM", "intracellular Na+ concentration"),
+    "k_i": ("mM", "intracellular K+ concentration"),
+    "cl_i": ("mM", "intracellular Cl- concentration"),
+    "na_o": ("mM", "extracellular Na+ concentration"),
+    "k_o": ("mM", "extracellular K+ concentration"),
+    "cl_o": ("mM", "extracellular Cl- concentration"),
+    "q_na": ("nC/cm^2", "cumulative passive Na+ charge, outward positive"),
+    "q_k": ("nC/cm^2", "cumulative passive K+ charge, outward positive"),
+    "q_cl": ("nC/cm^2", "cumulative passive Cl- current integral, outward positive"),
+    "q_pump": ("nC/cm^2", "cumulative pump charge (1 e per cycle), outward"),
+    "q_inj_na": ("nC/cm^2", "cumulative injected charge carried by Na+, inward positive"),
+    "q_inj_k": ("nC/cm^2", "cumulative injected charge carried by K+, inward positive"),
+    "q_inj_cl": ("nC/cm^2", "cumulative injected charge carried by Cl-, inward positive"),
+    "e_na": ("mV", "Na+ reversal potential"),
+    "e_k": ("mV", "K+ reversal potential"),
+    "e_cl": ("mV", "Cl- reversal potential"),
+    "i_na": ("uA/cm^2", "passive Na+ current (channels + leak), outward positive"),
+    "i_k": ("uA/cm^2", "passive K+ current (channels + leak), outward positive"),
+    "i_cl": ("uA/cm^2", "Cl- leak current, outward positive"),
+    "i_pump": ("uA/cm^2", "Na+/K+ pump current, outward positive"),
+    "pump_rate": ("1/(s um^2)", "pump turnover, cycles per second per square micrometre"),
+    "i_inj": ("uA/cm^2", "injected current (stimulus or clamp), inward positive"),
+    "atp_used": ("pmol/cm^2", "cumulative ATP hydrolysed by the pump"),
+}
+assert {n for n in OBS_NAMES if not n.startswith("_")} <= set(VARIABLES)
+
+
+def conservation_report(cell: CellSpec, states: np.ndarray) -> dict[str, float]:
+    """Largest errors over a run in each ion's amount and in the charge–voltage relation.
+
+    states: (samples, N_STATE) recorded full states. For each ion, the amount
+    inside (+ outside when closed, + exported to the bath, − injected) must stay
+    at its initial value; reported relative to the initial amount in the cell
+    (+ outside). The membrane charge C·A·(V − V0) must equal F·Vol·Σz·Δ[X]_i;
+    reported in mV (charge_mV) and relative to the largest |V| (charge).
+    With fixed concentrations neither holds by assumption: NaN.
+    """
+    if cell.concentrations == "fixed":
+        return {"na": math.nan, "k": math.nan, "cl": math.nan, "charge": math.nan,
+                "charge_mV": math.nan}
+    per_charge = AMOL_PER_UA_CM2_MS_UM2 * cell.area  # amol per nC/cm²
+    report = {}
+    for ion, i_in, i_out, q_pass, pump_n, z in (
+            ("na", NA_I, NA_O, Q_NA, 3.0, 1.0), ("k", K_I, K_O, Q_K, -2.0, 1.0),
+            ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0)):
+        amount = states[:, i_in] * cell.volume
+        if cell.outside_volume is not None:
+            amount = amount + states[:, i_out] * cell.outside_volume
+        else:  # what left for the bath, from the integrated membrane current
+            amount = amount + per_charge * (states[:, q_pass] + pump_n * states[:, Q_PUMP]) / z
+        injected = per_charge * states[:, Q_INJ_NA + ("na", "k", "cl").index(ion)] / z
+        balance = amount - injected
+        report[ion] = float(np.max(np.abs(balance - balance[0])) / abs(balance[0]))
+    kappa = charge_to_voltage(cell.area, cell.volume, cell.capacitance)
+    sum_z = states[:, NA_I] + states[:, K_I] - states[:, CL_I]
+    dv_from_ions = kappa * (sum_z - sum_z[0])
+    err = np.abs((states[:, V] - states[0, V]) - dv_from_ions)
+    report["charge_mV"] = float(err.max())
+    report["charge"] = float(err.max() / max(np.abs(states[:, V]).max(), 1.0))
+    return report
+
+
+def build_dataset(*, time: np.ndarray, columns: dict[str, np.ndarray], spikes: np.ndarray,
+                  attrs: dict) -> xr.Dataset:
+    """Assemble the labelled result of a run."""
+    data_vars = {}
+    for name, values in columns.items():
+        units, long_name = VARIABLES[name]
+        data_vars[name] = xr.Variable("time", values, {"units": units, "long_name": long_name})
+    data_vars["spike_time"] = xr.Variable("spike", spikes,
+                                          {"units": "ms", "long_name": "spike times "
+                                           "(upward threshold crossings)"})
+    coords = {"time": xr.Variable("time", time, {"units": "ms", "long_name": "time"})}
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def atp_from_pump_charge(q_pump: np.ndarray) -> np.ndarray:
+    """ATP hydrolysed (pmol/cm²) from the pump's cumulative charge (nC/cm²): 1 ATP per e."""
+    return q_pump * 1e-9 / FARADAY * 1e12
+
+
+def conservation(ds: xr.Dataset) -> dict[str, float]:
+    """The conservation report stored with a result."""
+    return json.loads(ds.attrs["conservation"])
