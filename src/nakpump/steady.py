@@ -19,7 +19,7 @@ from nakpump.biophysics.pumps import pump_fluxes, pump_rate_from_current, pump_r
 from nakpump.engine.cell import _ion_currents, rhs, steady_gates, sync_algebraic
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.layout import (
-    CL_I, CL_O, D_CL_BATH, D_K_BATH, D_NA_BATH, H, K_I, K_O, M, N, N_STATE, NA_I, NA_O, P, P_G_M, P_H_FROM_N, P_CH_KIND, V,
+    CL_I, CL_O, D_CL_BATH, D_K_BATH, D_NA_BATH, D_STIM_CL, D_STIM_K, D_STIM_NA, H, K_I, K_O, M, N, N_STATE, NA_I, NA_O, P, P_G_M, P_H_FROM_N, P_CH_KIND, V,
 )
 from nakpump.errors import SpecError
 from nakpump.model.spec import CellSpec
@@ -126,6 +126,9 @@ class _Reducer:
         idx = self.conc_unknowns()
         y = self.fill(x[0], dict(zip(idx, x[1:])), None)
         i_na, i_k, i_cl = _ion_currents(y, self.p, self.d, y[V])[:3]
+        i_na -= self.d[D_STIM_NA]  # an injected current is part of the balance
+        i_k -= self.d[D_STIM_K]
+        i_cl -= self.d[D_STIM_CL]
         if not self.dynamic:
             return np.array([i_na + i_k + i_cl])
         res = [i_na, i_k]

@@ -127,16 +127,16 @@ def enter_segment(y, p, d):
 
 @jit
 def _ion_currents(y, p, d, v):
-    """Per-ion outward currents (µA/cm²) at v, injected current already taken off its carrier.
+    """Per-ion outward membrane currents (µA/cm²) at v: channels, leaks and pump.
 
     Returns (i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump).
     """
     e_na, e_k, e_cl = reversals(y, p)
     g_na, g_k, g_cl = conductances(y, p, v)
     i_pump = pump_current(pump_rate(y, p, d, v))
-    i_na = g_na * (v - e_na) + NA_PER_CYCLE * i_pump - d[D_STIM_NA]
-    i_k = g_k * (v - e_k) - K_PER_CYCLE * i_pump - d[D_STIM_K]
-    i_cl = g_cl * (v - e_cl) - d[D_STIM_CL]
+    i_na = g_na * (v - e_na) + NA_PER_CYCLE * i_pump
+    i_k = g_k * (v - e_k) - K_PER_CYCLE * i_pump
+    i_cl = g_cl * (v - e_cl)
     return i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump
 
 
@@ -151,15 +151,16 @@ def _kahan_add(y, j, delta):
 
 
 @jit
-def _update_concentrations(y, p, i_na, i_k, i_cl, dt):
-    """Move each ion by its outward current over dt (mM), inside and (closed) outside."""
+def _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt):
+    """Move each ion over dt (ms): membrane currents i_X (outward) across the membrane,
+    injected currents inj_X (inward, µA/cm²) into the cell only."""
     if p[P_DYNAMIC] == 0.0:
         return
     f_i = p[P_FLUX_I] * dt
     f_o = p[P_FLUX_O] * dt
-    _kahan_add(y, NA_I, -f_i * i_na)
-    _kahan_add(y, K_I, -f_i * i_k)
-    _kahan_add(y, CL_I, f_i * i_cl)  # z = −1
+    _kahan_add(y, NA_I, -f_i * (i_na - inj_na))
+    _kahan_add(y, K_I, -f_i * (i_k - inj_k))
+    _kahan_add(y, CL_I, f_i * (i_cl - inj_cl))  # z = −1
     if f_o != 0.0:
         _kahan_add(y, NA_O, f_o * i_na)
         _kahan_add(y, K_O, f_o * i_k)
@@ -171,36 +172,37 @@ def step(y, p, d, dt):
     """Advance one cell by dt (ms) in place: linearly implicit V, exact ion bookkeeping, exp. Euler gates."""
     v = y[V]
     i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
+    inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
     cap = p[P_CAP]
     g_tot = g_na + g_k + g_cl
-    total = i_na + i_k + i_cl
+    net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
     i_clamp = 0.0
     if d[D_CLAMP] > 0.5:
         dv = d[D_V_CLAMP] - v
-        i_clamp = cap * dv / dt + total + g_tot * dv  # what the amplifier injects
+        i_clamp = cap * dv / dt + net + g_tot * dv  # what the amplifier injects
     else:
-        dv = -dt * total / (cap + dt * g_tot)
+        dv = -dt * net / (cap + dt * g_tot)
+    # Currents at the new voltage; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
     i_na += g_na * dv
     i_k += g_k * dv
     i_cl += g_cl * dv
     carrier = int(p[P_STIM_ION])
     if carrier == 0:
-        i_na -= i_clamp
+        inj_na += i_clamp
     elif carrier == 1:
-        i_k -= i_clamp
+        inj_k += i_clamp
     else:
-        i_cl -= i_clamp
-    _update_concentrations(y, p, i_na, i_k, i_cl, dt)
+        inj_cl += i_clamp
+    _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt)
 
     v_new = v + dv
     y[Q_NA] += dt * g_na * (v_new - e_na)
     y[Q_K] += dt * g_k * (v_new - e_k)
     y[Q_CL] += dt * g_cl * (v_new - e_cl)
     y[Q_PUMP] += dt * i_pump
-    y[Q_INJ_NA] += dt * d[D_STIM_NA]
-    y[Q_INJ_NA + 1] += dt * d[D_STIM_K]
-    y[Q_INJ_NA + 2] += dt * d[D_STIM_CL]
-    y[Q_INJ_NA + carrier] += dt * i_clamp
+    y[Q_INJ_NA] += dt * inj_na
+    y[Q_INJ_NA + 1] += dt * inj_k
+    y[Q_INJ_NA + 2] += dt * inj_cl
     y[V] = v_new
     _step_gates(y, p, v_new, dt)
 
@@ -237,29 +239,26 @@ def rhs(y, p, d, out):
     """
     v = y[V]
     i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
-    total = i_na + i_k + i_cl
-    i_clamp = 0.0
-    if d[D_CLAMP] > 0.5:
-        i_clamp = total  # holds dV/dt = 0
-        out[V] = 0.0
-    else:
-        out[V] = -total / p[P_CAP]
-    carrier = int(p[P_STIM_ION])
-    if carrier == 0:
-        i_na -= i_clamp
-    elif carrier == 1:
-        i_k -= i_clamp
-    else:
-        i_cl -= i_clamp
+    inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
+    net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
     for j in range(out.shape[0]):
-        if j != V:
-            out[j] = 0.0
+        out[j] = 0.0
+    if d[D_CLAMP] > 0.5:
+        carrier = int(p[P_STIM_ION])  # the amplifier holds dV/dt = 0
+        if carrier == 0:
+            inj_na += net
+        elif carrier == 1:
+            inj_k += net
+        else:
+            inj_cl += net
+    else:
+        out[V] = -net / p[P_CAP]
     if p[P_DYNAMIC] != 0.0:
         f_i = p[P_FLUX_I]
         f_o = p[P_FLUX_O]
-        out[NA_I] = -f_i * i_na
-        out[K_I] = -f_i * i_k
-        out[CL_I] = f_i * i_cl
+        out[NA_I] = -f_i * (i_na - inj_na)
+        out[K_I] = -f_i * (i_k - inj_k)
+        out[CL_I] = f_i * (i_cl - inj_cl)
         out[NA_O] = f_o * i_na
         out[K_O] = f_o * i_k
         out[CL_O] = -f_o * i_cl
@@ -267,10 +266,9 @@ def rhs(y, p, d, out):
     out[Q_K] = g_k * (v - e_k)
     out[Q_CL] = g_cl * (v - e_cl)
     out[Q_PUMP] = i_pump
-    out[Q_INJ_NA] = d[D_STIM_NA]
-    out[Q_INJ_NA + 1] = d[D_STIM_K]
-    out[Q_INJ_NA + 2] = d[D_STIM_CL]
-    out[Q_INJ_NA + carrier] += i_clamp
+    out[Q_INJ_NA] = inj_na
+    out[Q_INJ_NA + 1] = inj_k
+    out[Q_INJ_NA + 2] = inj_cl
     kind = int(p[P_CH_KIND])
     if kind == 0:
         return
@@ -317,5 +315,5 @@ def observe(y, p, d, out):
     out[OBS_PUMP_RATE] = pump_rate(y, p, d, v)
     i_inj = d[D_STIM_NA] + d[D_STIM_K] + d[D_STIM_CL]
     if d[D_CLAMP] > 0.5:
-        i_inj = i_na + i_k + i_cl + i_inj
+        i_inj = i_na + i_k + i_cl  # the holding current: all that crosses the membrane
     out[OBS_I_INJ] = i_inj

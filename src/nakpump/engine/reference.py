@@ -14,7 +14,7 @@ from scipy.integrate import solve_ivp
 
 from nakpump.engine.cell import enter_segment, observe, rhs, sync_algebraic
 from nakpump.engine.layout import (
-    D_CLAMP, D_V_CLAMP, N_OBS, N_STATE, NA_I, NA_O, P_CAP, P_FLUX_I, P_FLUX_O,
+    D_CLAMP, D_V_CLAMP, N_OBS, N_STATE, NA_I, P_CAP, P_DYNAMIC, P_FLUX_I,
     P_STIM_ION, Q_INJ_NA, V,
 )
 
@@ -52,11 +52,10 @@ def _clamp_jump(y: np.ndarray, p: np.ndarray, v_target: float) -> None:
     dv = v_target - y[V]
     carrier = int(p[P_STIM_ION])
     z = -1.0 if carrier == 2 else 1.0
-    # C·ΔV (nC/cm²) of charge enters, moving Δc_i = f_i·C·ΔV/z (mM) and −f_o·C·ΔV/z outside.
+    # C·ΔV (nC/cm²) of charge enters from the electrode: Δc_i = f_i·C·ΔV/z (mM).
     q = p[P_CAP] * dv
-    dc = p[P_FLUX_I] * q / z
-    y[NA_I + carrier] += dc
-    y[NA_O + carrier] -= p[P_FLUX_O] * q / z
+    if p[P_DYNAMIC] != 0.0:
+        y[NA_I + carrier] += p[P_FLUX_I] * q / z
     y[Q_INJ_NA + carrier] += q
     y[V] = v_target
 
