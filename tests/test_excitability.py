@@ -36,8 +36,8 @@ def test_hh_membrane_ap_at_6_3_c_fixed_step(hh):
 
 def test_hh_membrane_ap_at_18_5_c(hh):
     # references.md §1.5 [sim]: 18.5 °C peak +26.30 mV, AHP −75.43 mV, half-width 0.418 ms
-    ds, ap = _membrane_ap(hh.replace(**{"channels.phi": HH_PHI_18_5}), method="reference",
-                          rtol=1e-9)
+    _, ap = _membrane_ap(hh.replace(**{"channels.phi": HH_PHI_18_5}), method="reference",
+                         rtol=1e-9)
     assert ap.peak == pytest.approx(26.30, abs=0.1)
     assert ap.ahp_min == pytest.approx(-75.43, abs=0.05)
     assert ap.half_width == pytest.approx(0.418, abs=0.005)

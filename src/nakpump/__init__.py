@@ -13,20 +13,55 @@ __version__ = "0.1.0"
 from nakpump.errors import SpecError
 from nakpump.model.presets import PRESETS, preset
 from nakpump.model.spec import (
-    CellSpec, Channels, Ions, KagerPump, Leak, LuoRudyPump, SigmoidPump,
+    CellSpec,
+    Channels,
+    Ions,
+    KagerPump,
+    Leak,
+    LuoRudyPump,
+    SigmoidPump,
 )
 from nakpump.protocols import (
-    AtpChange, BathChange, PulseTrain, PumpBlock, Stimulus, VoltageClamp,
+    AtpChange,
+    BathChange,
+    PulseTrain,
+    PumpBlock,
+    Stimulus,
+    VoltageClamp,
 )
 from nakpump.results import conservation
 from nakpump.simulate import simulate
 from nakpump.steady import (
-    RestingState, SteadyStateError, balance_impermeants, calibrate_leaks, resting_state,
+    RestingState,
+    SteadyStateError,
+    balance_impermeants,
+    calibrate_leaks,
+    resting_state,
 )
 
 __all__ = [
-    "AtpChange", "BathChange", "CellSpec", "Channels", "Ions", "KagerPump", "Leak",
-    "LuoRudyPump", "PRESETS", "PulseTrain", "PumpBlock", "RestingState", "SigmoidPump",
-    "SpecError", "SteadyStateError", "Stimulus", "VoltageClamp", "balance_impermeants",
-    "calibrate_leaks", "conservation", "preset", "resting_state", "simulate", "__version__",
+    "PRESETS",
+    "AtpChange",
+    "BathChange",
+    "CellSpec",
+    "Channels",
+    "Ions",
+    "KagerPump",
+    "Leak",
+    "LuoRudyPump",
+    "PulseTrain",
+    "PumpBlock",
+    "RestingState",
+    "SigmoidPump",
+    "SpecError",
+    "SteadyStateError",
+    "Stimulus",
+    "VoltageClamp",
+    "__version__",
+    "balance_impermeants",
+    "calibrate_leaks",
+    "conservation",
+    "preset",
+    "resting_state",
+    "simulate",
 ]

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
 
 import numpy as np
 
 from nakpump.engine.layout import (
-    D_ATP, D_BLOCK, D_CL_BATH, D_CLAMP, D_K_BATH, D_NA_BATH, D_STIM_CL, D_STIM_K,
-    D_STIM_NA, D_V_CLAMP, N_DRIVE,
+    D_ATP,
+    D_BLOCK,
+    D_CL_BATH,
+    D_CLAMP,
+    D_K_BATH,
+    D_NA_BATH,
+    D_STIM_CL,
+    D_STIM_K,
+    D_STIM_NA,
+    D_V_CLAMP,
+    N_DRIVE,
 )
 from nakpump.errors import SpecError
 from nakpump.model.spec import IONS, CellSpec, _check_number
@@ -163,7 +172,7 @@ class VoltageClamp:
         _check_window("voltage_clamp", self.start, self.stop)
 
 
-Event = Union[Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp]
+Event = Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp
 EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp)
 
 

@@ -14,7 +14,19 @@ import numpy as np
 import xarray as xr
 
 from nakpump.engine.layout import (
-    CL_I, CL_O, K_I, K_O, NA_I, NA_O, OBS_NAMES, Q_CL, Q_INJ_NA, Q_K, Q_NA, Q_PUMP, V,
+    CL_I,
+    CL_O,
+    K_I,
+    K_O,
+    NA_I,
+    NA_O,
+    OBS_NAMES,
+    Q_CL,
+    Q_INJ_NA,
+    Q_K,
+    Q_NA,
+    Q_PUMP,
+    V,
 )
 from nakpump.model.spec import CellSpec
 from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, FARADAY, charge_to_voltage

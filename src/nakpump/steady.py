@@ -19,7 +19,27 @@ from nakpump.biophysics.pumps import pump_fluxes, pump_rate_from_current, pump_r
 from nakpump.engine.cell import _ion_currents, rhs, steady_gates, sync_algebraic
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.layout import (
-    CL_I, CL_O, D_CL_BATH, D_K_BATH, D_NA_BATH, D_STIM_CL, D_STIM_K, D_STIM_NA, H, K_I, K_O, M, N, N_STATE, NA_I, NA_O, P, P_G_M, P_H_FROM_N, P_CH_KIND, V,
+    CL_I,
+    CL_O,
+    D_CL_BATH,
+    D_K_BATH,
+    D_NA_BATH,
+    D_STIM_CL,
+    D_STIM_K,
+    D_STIM_NA,
+    K_I,
+    K_O,
+    N_STATE,
+    NA_I,
+    NA_O,
+    P_CH_KIND,
+    P_G_M,
+    P_H_FROM_N,
+    H,
+    M,
+    N,
+    P,
+    V,
 )
 from nakpump.errors import SpecError
 from nakpump.model.spec import CellSpec
@@ -179,7 +199,7 @@ def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingSta
                                f"(largest net current {residual:.3g} µA/cm²)")
     v = float(sol.x[0])
     y = red.fill(v, dict(zip(idx, sol.x[1:])), None)
-    i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, red.p, d, v)
+    _, _, _, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, red.p, d, v)
 
     z = np.array([v] + [y[j] for j in red.gates] + [y[j] for j in idx])
     eig = np.linalg.eigvals(_jacobian(red.reduced_rhs, z))

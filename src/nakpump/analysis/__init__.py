@@ -2,8 +2,14 @@
 
 from nakpump.analysis.energetics import SpikeCost, na_entry, pump_recovery, spike_cost
 from nakpump.analysis.traces import (
-    APFeatures, RecoveryFit, ap_features, ap_features_all, firing_rate,
-    fit_exponential_recovery, spike_times, steady_rate_from_isis,
+    APFeatures,
+    RecoveryFit,
+    ap_features,
+    ap_features_all,
+    firing_rate,
+    fit_exponential_recovery,
+    spike_times,
+    steady_rate_from_isis,
 )
 
 __all__ = [

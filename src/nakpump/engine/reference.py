@@ -14,8 +14,17 @@ from scipy.integrate import solve_ivp
 
 from nakpump.engine.cell import enter_segment, observe, rhs, sync_algebraic
 from nakpump.engine.layout import (
-    D_CLAMP, D_V_CLAMP, N_OBS, N_STATE, NA_I, P_CAP, P_DYNAMIC, P_FLUX_I,
-    P_STIM_ION, Q_INJ_NA, V,
+    D_CLAMP,
+    D_V_CLAMP,
+    N_OBS,
+    N_STATE,
+    NA_I,
+    P_CAP,
+    P_DYNAMIC,
+    P_FLUX_I,
+    P_STIM_ION,
+    Q_INJ_NA,
+    V,
 )
 
 # Absolute tolerance per state variable, relative to the `atol` argument:

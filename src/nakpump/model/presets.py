@@ -16,7 +16,12 @@ from typing import Any
 from nakpump.errors import SpecError
 from nakpump.model.spec import CellSpec, Channels, Ions, KagerPump, Leak, SigmoidPump
 from nakpump.units import (
-    FARADAY, celsius_to_kelvin, cylinder, pump_rate_from_current_ua, rt_over_f, sphere,
+    FARADAY,
+    celsius_to_kelvin,
+    cylinder,
+    pump_rate_from_current_ua,
+    rt_over_f,
+    sphere,
     temp_c_for_rt_over_f,
 )
 
@@ -159,7 +164,10 @@ def preset(name: str, *, v_rest: float | None = None, **overrides: Any) -> CellS
     then moved to the new resting state where one exists.
     """
     from nakpump.steady import (
-        SteadyStateError, at_rest, balance_impermeants, calibrate_leaks,
+        SteadyStateError,
+        at_rest,
+        balance_impermeants,
+        calibrate_leaks,
     )
 
     if name not in PRESETS:

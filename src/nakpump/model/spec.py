@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from nakpump.errors import SpecError
 
@@ -181,7 +181,7 @@ class SigmoidPump(_Pump):
         _check_number("pump.k_slope", self.k_slope, lower=0.0, unit="mM")
 
 
-Pump = Union[KagerPump, LuoRudyPump, SigmoidPump]
+Pump = KagerPump | LuoRudyPump | SigmoidPump
 PUMP_KINDS = {"kager": KagerPump, "luo-rudy": LuoRudyPump, "sigmoid": SigmoidPump}
 
 
