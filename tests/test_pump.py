@@ -109,7 +109,8 @@ def _gibbs_donnan(cell):
     """
     rt_f = rt_over_f(celsius_to_kelvin(cell.temp_c))
     vi, vo, ions = cell.volume, cell.outside_volume, cell.ions
-    tot = {x: getattr(ions, x + "_i") * vi + getattr(ions, x + "_o") * vo for x in ("na", "k", "cl")}
+    tot = {x: getattr(ions, x + "_i") * vi + getattr(ions, x + "_o") * vo
+           for x in ("na", "k", "cl")}
     kappa = FARADAY * (vi / cell.area) * 0.1 / cell.capacitance  # mV per mM
     q0 = ions.na_i + ions.k_i - ions.cl_i
 

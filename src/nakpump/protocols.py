@@ -161,7 +161,7 @@ class BathChange:
 
 @dataclass(frozen=True, kw_only=True)
 class VoltageClamp:
-    """Clamp the membrane at v (mV) from start to stop (ms); the clamp current is carried by the stim ion."""
+    """Clamp the membrane at v (mV) from start to stop (ms); the stim ion carries the current."""
 
     v: float  # mV
     start: float = 0.0
@@ -206,7 +206,7 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
     """
     _check_number("duration", duration, lower=0.0, unit="ms")
     flat = expand(events)
-    for i, ev in enumerate(flat):
+    for ev in flat:
         name = type(ev).__name__
         if ev.start >= duration:
             raise SpecError(f"{name}.start", ev.start, f"< the run's duration, {duration:g} ms")

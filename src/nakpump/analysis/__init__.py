@@ -1,6 +1,12 @@
 """Reading results: spikes and AP shape (traces), Na+ load and ATP cost (energetics)."""
 
-from nakpump.analysis.energetics import SpikeCost, na_entry, pump_recovery, spike_cost
+from nakpump.analysis.energetics import (
+    SpikeCost,
+    excess_charge,
+    na_entry,
+    pump_recovery,
+    spike_cost,
+)
 from nakpump.analysis.traces import (
     APFeatures,
     RecoveryFit,
@@ -13,7 +19,17 @@ from nakpump.analysis.traces import (
 )
 
 __all__ = [
-    "APFeatures", "RecoveryFit", "SpikeCost", "ap_features", "ap_features_all", "firing_rate",
-    "fit_exponential_recovery", "na_entry", "pump_recovery", "spike_cost", "spike_times",
+    "APFeatures",
+    "RecoveryFit",
+    "SpikeCost",
+    "ap_features",
+    "ap_features_all",
+    "excess_charge",
+    "firing_rate",
+    "fit_exponential_recovery",
+    "na_entry",
+    "pump_recovery",
+    "spike_cost",
+    "spike_times",
     "steady_rate_from_isis",
 ]

@@ -11,6 +11,7 @@ ATP per spike = Q_Na/(3F) (one ATP per 3 Na+ pumped back out).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,15 +26,20 @@ def _at(ds: xr.Dataset, name: str, t: float) -> float:
     return float(np.interp(t, ds["time"].values, ds[name].values))
 
 
-def na_entry(ds: xr.Dataset, t_start: float, t_stop: float) -> float:
-    """Passive Na+ entry (nC/cm²) in [t_start, t_stop] ms above the influx at t_start.
+def excess_charge(ds: xr.Dataset, ion: str, t_start: float, t_stop: float) -> float:
+    """Passive outward charge of one ion (nC/cm²) in [t_start, t_stop] ms above its rate at t_start.
 
-    Needs q_na and i_na recorded. The resting influx (−i_na at t_start,
-    µA/cm² = nC/cm²/ms) times the window is subtracted.
+    ion is "na", "k" or "cl"; needs q_<ion> and i_<ion> recorded. The current at
+    t_start (µA/cm² = nC/cm²/ms), taken as the resting rate, times the window
+    is subtracted.
     """
-    entered = -(_at(ds, "q_na", t_stop) - _at(ds, "q_na", t_start))
-    resting = -_at(ds, "i_na", t_start) * (t_stop - t_start)
-    return entered - resting
+    moved = _at(ds, f"q_{ion}", t_stop) - _at(ds, f"q_{ion}", t_start)
+    return moved - _at(ds, f"i_{ion}", t_start) * (t_stop - t_start)
+
+
+def na_entry(ds: xr.Dataset, t_start: float, t_stop: float) -> float:
+    """Passive Na+ entry (nC/cm²) in [t_start, t_stop] ms above the influx at t_start."""
+    return -excess_charge(ds, "na", t_start, t_stop)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class SpikeCost:
     n_spikes: int
     na_entry: float  # nC/cm² per spike, above resting influx
     na_entry_pmol: float  # pmol/cm² per spike
+    k_exit_pmol: float  # pmol/cm² per spike (NaN unless q_k and i_k were recorded)
     amplitude: float  # mV, mean AP peak above the potential at the window's start
     load_ratio: float  # Q_Na / (C·ΔV), 1 = capacitive minimum
     atp_pmol: float  # pmol/cm² per spike
@@ -68,9 +75,13 @@ def spike_cost(ds: xr.Dataset, t_start: float, t_stop: float) -> SpikeCost:
     amplitude = float(np.mean(peaks)) - v_rest
     q = na_entry(ds, t_start, t_stop) / inside.size
     pmol = nc_cm2_to_pmol_cm2(q)
+    k_exit = math.nan
+    if "q_k" in ds and "i_k" in ds:
+        k_exit = nc_cm2_to_pmol_cm2(excess_charge(ds, "k", t_start, t_stop) / inside.size)
     atp = pmol / 3.0
     per_um2 = atp * 1e-12 * AVOGADRO * 1e-8
     return SpikeCost(n_spikes=int(inside.size), na_entry=q, na_entry_pmol=pmol,
+                     k_exit_pmol=k_exit,
                      amplitude=amplitude, load_ratio=q / (spec["capacitance"] * amplitude),
                      atp_pmol=atp, atp_per_um2=per_um2, atp_per_cell=per_um2 * spec["area"])
 

@@ -95,7 +95,7 @@ def cressman_rates(v: float) -> tuple[float, float, float, float, float, float]:
 
 @jit
 def h_from_n_huebel(n: float) -> float:
-    """Inactivation as a function of n: h = 1 − 1/(1 + exp(−6.5(n − 0.35))) (Hübel & Dahlem 2014)."""
+    """Inactivation as a function of n (Hübel & Dahlem 2014): h = 1 − 1/(1 + e^(−6.5(n − 0.35)))."""
     return 1.0 - 1.0 / (1.0 + math.exp(-6.5 * (n - 0.35)))
 
 

@@ -223,7 +223,7 @@ def _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt):
 
 @jit
 def step(y, p, d, dt):
-    """Advance one cell by dt (ms) in place: linearly implicit V, exact ion bookkeeping, exp. Euler gates."""
+    """Advance one cell by dt (ms) in place: implicit V, exact ion counts, exp-Euler gates."""
     v = y[V]
     i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
     inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]

@@ -304,3 +304,42 @@ def parameter_names(spec: CellSpec) -> list[str]:
 def spec_to_dict(spec: CellSpec) -> dict[str, Any]:
     """A plain nested dict of the specification (with each pump's kind), for storage."""
     return dataclasses.asdict(spec)
+
+
+def spec_from_dict(data: dict[str, Any]) -> CellSpec:
+    """Rebuild a CellSpec from spec_to_dict's output (e.g. a saved result's attrs)."""
+    try:
+        fields_ = dict(data)
+        fields_["ions"] = Ions(**fields_["ions"])
+        fields_["channels"] = Channels(**fields_["channels"])
+        fields_["leak"] = Leak(**fields_["leak"])
+        pump = fields_.get("pump")
+        if pump is not None:
+            pump = dict(pump)
+            kind = pump.pop("kind")
+            if kind not in PUMP_KINDS:
+                raise SpecError("pump.kind", kind, "one of " + ", ".join(PUMP_KINDS))
+            fields_["pump"] = PUMP_KINDS[kind](**pump)
+        return CellSpec(**fields_)
+    except (KeyError, TypeError) as exc:
+        raise SpecError("spec", type(exc).__name__ + ": " + str(exc),
+                        "a complete cell specification as written by nakpump") from None
+
+
+# Internal unit of every numeric leaf parameter (for parsing "140 mM" at the edges).
+PARAMETER_UNITS: dict[str, str] = {
+    **{name: "mM" for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "impermeant_i",
+                               "impermeant_o", "atp", "km_atp", "km_na", "km_k", "na_half",
+                               "na_slope", "k_half", "k_slope")},
+    **{name: "mS/cm^2" for name in ("g_na", "g_k", "g_m", "g_cl")},
+    **{name: "degC" for name in ("temp_c", "temp_ref_c")},
+    **{name: "1" for name in ("q10", "phi", "hill_na", "z_impermeant_i", "z_impermeant_o")},
+    "capacitance": "uF/cm^2", "area": "um^2", "volume": "um^3", "outside_volume": "um^3",
+    "v_init": "mV", "vt": "mV", "tau_m_max": "ms", "rate_max": "1/(s*um^2)",
+    "dg_atp": "kJ/mol",
+}
+
+
+def parameter_unit(path: str) -> str | None:
+    """Internal unit of a dotted parameter name ("pump.rate_max" → "1/(s*um^2)"); None for text."""
+    return PARAMETER_UNITS.get(path.rsplit(".", 1)[-1])
