@@ -1,0 +1,372 @@
+"""The command line: `nakpump demo | rest | run | plot | presets`.
+
+Every command is a thin layer over the Python API. Bad input (SpecError,
+SteadyStateError) prints one line naming the field, the value and what is
+allowed, and exits with status 2: no traceback, no partial output file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from nakpump import __version__
+from nakpump.errors import SpecError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="nakpump: the sodium–potassium pump at the heart of a neuron.")
+presets_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
+                          help="List the presets, or show one: nakpump presets show cortical")
+app.add_typer(presets_app, name="presets")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"nakpump: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _guard(fn):
+    """Turn the model's input errors into one line and exit status 2."""
+    import functools
+
+    from nakpump.steady import SteadyStateError
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (SpecError, SteadyStateError) as exc:
+            _fail(str(exc))
+    return wrapper
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-ready: numpy scalars to floats, NaN to null."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item"):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _print_json(obj: Any) -> None:
+    typer.echo(json.dumps(_clean(obj), indent=2))
+
+
+def _overrides(items: list[str]) -> dict[str, Any]:
+    """--set NAME=VALUE pairs, values parsed with the parameter's unit."""
+    from nakpump.model.spec import parameter_unit
+    from nakpump.quantities import parse_quantity
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise SpecError("--set", item, "NAME=VALUE, e.g. --set 'ions.k_o=8 mM'")
+        unit = parameter_unit(name)
+        out[name] = value.strip() if unit is None else parse_quantity(value.strip(), unit,
+                                                                      name)
+    return out
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nakpump {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    """nakpump simulates neuronal ion homeostasis with the Na+/K+-ATPase at its heart."""
+
+
+@app.command()
+@_guard
+def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output directory."),
+         as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON.")
+         ) -> None:
+    """The pump story of a cortical neuron, with a figure and the data.
+
+    Example: nakpump demo --out my-demo
+    """
+    from nakpump.demo import demo_figure, run_demo
+    from nakpump.storage import save_netcdf
+
+    if out.exists() and not out.is_dir():
+        raise SpecError("--out", str(out), "a directory (it exists as a file)")
+    if not out.parent.is_dir():
+        raise SpecError("--out", str(out), f"a directory in an existing folder "
+                                           f"('{out.parent}' does not exist)")
+    result = run_demo(say=(lambda _text: None) if as_json else typer.echo)
+    out.mkdir(exist_ok=True)
+    figure = out / "nakpump-demo.png"
+    demo_figure(result, figure)
+    files = {name: str(save_netcdf(ds, out / f"demo-{name}.nc"))
+             for name, ds in (("train", result.train), ("recovery", result.recovery),
+                              ("block", result.block))}
+    numbers = {**result.numbers, "figure": str(figure), "data": files}
+    if as_json:
+        _print_json(numbers)
+    else:
+        typer.echo(f"\nFigure: {figure}\nData:   {', '.join(files.values())}")
+
+
+def rest_summary(cell) -> dict[str, Any]:
+    """The `rest` command's JSON object for a cell."""
+    from nakpump.steady import resting_state
+
+    rest = resting_state(cell)
+    flux = rest.fluxes
+    return {
+        "preset": cell.name, "v_rest_mV": rest.v, "e_na_mV": rest.e_na, "e_k_mV": rest.e_k,
+        "e_cl_mV": rest.e_cl, "na_i_mM": rest.na_i, "k_i_mM": rest.k_i, "cl_i_mM": rest.cl_i,
+        "na_o_mM": rest.na_o, "k_o_mM": rest.k_o, "cl_o_mM": rest.cl_o,
+        "pump_current_uA_cm2": rest.i_pump, "pump_turnover_per_s_um2": rest.pump_rate,
+        "na_efflux_pmol_s_cm2": flux["na_efflux"], "k_influx_pmol_s_cm2": flux["k_influx"],
+        "atp_per_s_cm2": flux["atp_use"], "e_pump_mV": rest.e_pump,
+        "pump_share_of_v_rest_mV": rest.pump_potential, "stable": rest.stable,
+        "stability": rest.stability_note,
+    }
+
+
+@app.command()
+@_guard
+def rest(preset_name: str = typer.Option("cortical", "--preset", help="Preset name."),
+         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override, repeatable."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The resting state: pump–leak balance, gradients, pump fluxes, stability.
+
+    Example: nakpump rest --preset cortical --set "ions.k_o=8 mM" --json
+    """
+    from nakpump.model.presets import preset
+
+    summary = rest_summary(preset(preset_name, **_overrides(set_)))
+    if as_json:
+        _print_json(summary)
+        return
+    width = max(map(len, summary))
+    for key, value in summary.items():
+        text = f"{value:.6g}" if isinstance(value, float) else str(value)
+        typer.echo(f"{key:<{width}}  {text}")
+
+
+def run_summary(ds, output: str | None) -> dict[str, Any]:
+    """The `run` command's JSON summary of a result."""
+    from nakpump.analysis import spike_cost
+    from nakpump.results import conservation
+
+    last = ds.isel(time=-1)
+    final = {"v_mV": float(last.v) if "v" in ds else None}
+    for name in ("e_na", "e_k", "e_cl"):
+        final[f"{name}_mV"] = float(last[name]) if name in ds else None
+    for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o"):
+        final[f"{name}_mM"] = float(last[name]) if name in ds else None
+    atp = None
+    spikes = ds.spike_time.values
+    if spikes.size and {"q_na", "i_na", "v"} <= set(ds.data_vars):
+        try:
+            atp = spike_cost(ds, 0.0, float(ds.time[-1])).atp_per_cell
+        except ValueError:
+            atp = None
+    return {
+        "preset": ds.attrs["preset"], "duration_ms": ds.attrs["duration_ms"],
+        "n_spikes": int(spikes.size), "spike_times_ms": spikes.tolist(), "final": final,
+        "atp_per_spike": atp, "conservation": conservation(ds), "output": output,
+    }
+
+
+def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt):
+    from nakpump.model.presets import preset
+    from nakpump.protocols import PumpBlock, Stimulus
+    from nakpump.quantities import parse_quantity, parse_span, parse_stimulus
+    from nakpump.scenario import Scenario
+
+    if duration is None:
+        raise SpecError("--duration", None, "a run length with --preset, e.g. --duration 1s")
+    events = []
+    for text in stimulus:
+        amp, start, stop = parse_stimulus(text, "--stimulus")
+        events.append(Stimulus(amplitude=amp, start=start, stop=stop))
+    for text in pump_block:
+        start, stop = parse_span(text, "--pump-block")
+        events.append(PumpBlock(start=start, stop=stop))
+    return Scenario(cell=preset(preset_name, **_overrides(set_)),
+                    duration=parse_quantity(duration, "ms", "--duration"),
+                    protocol=tuple(events), method=method,
+                    dt=parse_quantity(dt, "ms", "--dt"))
+
+
+@app.command()
+@_guard
+def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a saved .nc "
+                                                              "result to run again."),
+        output: Path | None = typer.Option(None, "-o", "--output", help="NetCDF to write."),
+        csv: Path | None = typer.Option(None, "--csv", help="Also write the time series as "
+                                                               "CSV."),
+        preset_name: str | None = typer.Option(None, "--preset", help="Preset (instead of a "
+                                                                         "scenario file)."),
+        duration: str | None = typer.Option(None, "--duration", help="e.g. 1s, 500ms."),
+        stimulus: list[str] = typer.Option([], "--stimulus",
+                                           help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
+        pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
+        set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
+        method: str = typer.Option("fixed", "--method", help="fixed or reference."),
+        dt: str = typer.Option("0.025 ms", "--dt", help="Fixed step."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")
+        ) -> None:
+    """Run a scenario file, a saved result's scenario, or a preset with options.
+
+    Examples: nakpump run examples/ouabain.toml -o ouabain.nc
+              nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
+    """
+    from nakpump.scenario import load_scenario, scenario_of_result
+    from nakpump.storage import check_output_path, load_netcdf, save_csv, save_netcdf
+
+    if (scenario is None) == (preset_name is None):
+        raise SpecError("scenario", None if scenario is None else str(scenario),
+                        "either a scenario file or --preset (not both)")
+    for path, name in ((output, "--output"), (csv, "--csv")):
+        if path is not None:
+            check_output_path(path, name)
+    if scenario is not None:
+        if scenario.suffix == ".nc":
+            spec = scenario_of_result(load_netcdf(scenario))
+        else:
+            spec = load_scenario(scenario)
+        if stimulus or pump_block or set_ or duration:
+            raise SpecError("--stimulus/--pump-block/--set/--duration", "given",
+                            "only with --preset; put them in the scenario file")
+    else:
+        spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
+                                   dt)
+    ds = _run_with_progress(spec, quiet=as_json)
+    if output is not None:
+        save_netcdf(ds, output)
+    if csv is not None:
+        save_csv(ds, csv)
+    summary = run_summary(ds, None if output is None else str(output))
+    if as_json:
+        _print_json(summary)
+    else:
+        c = summary["conservation"]
+        f = summary["final"]
+        typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
+                   f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
+                   f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
+        typer.echo("conservation (max relative error): " + ", ".join(
+            f"{k} {v:.1e}" for k, v in c.items() if k != "charge_mV" and v is not None
+            and math.isfinite(v)) + (f"; charge {c['charge_mV']:.1e} mV"
+                                     if math.isfinite(c["charge_mV"]) else ""))
+        if output is not None:
+            typer.echo(f"written: {output}")
+
+
+def _run_with_progress(spec, quiet: bool):
+    """Run a scenario with a rich progress bar on stderr when that is a terminal."""
+    import json as _json
+
+    from nakpump.simulate import simulate
+
+    if quiet or not sys.stderr.isatty() or spec.method != "fixed":
+        return spec.run()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("run", total=spec.duration)
+        ds = simulate(spec.cell, spec.duration, spec.protocol, method=spec.method, dt=spec.dt,
+                      record=spec.record, record_interval=spec.record_interval,
+                      threshold=spec.threshold,
+                      progress=lambda t, _total: bar.update(task, completed=t))
+    ds.attrs["scenario"] = _json.dumps(spec.to_dict())
+    return ds
+
+
+@app.command()
+@_guard
+def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
+         output: Path | None = typer.Option(None, "-o", "--output", help="PNG to write "
+                                                                            "(default: beside "
+                                                                            "the result).")
+         ) -> None:
+    """The standard figure of a result: V with E_Na and E_K, concentrations, pump, ATP.
+
+    Example: nakpump plot ouabain.nc -o ouabain.png
+    """
+    from nakpump.plotting import plot_result
+    from nakpump.storage import check_output_path, load_netcdf
+
+    out = output if output is not None else result.with_suffix(".png")
+    check_output_path(out, "--output")
+    plot_result(load_netcdf(result), out)
+    typer.echo(f"written: {out}")
+
+
+@presets_app.callback()
+@_guard
+def presets(ctx: typer.Context,
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Each preset with a one-line description and its sources."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from nakpump.model.presets import PRESETS
+
+    rows = [{"name": name, "summary": p.summary, "source": p.cell.source}
+            for name, p in PRESETS.items()]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['name']:<20} {row['summary']}\n{'':<20} source: {row['source']}\n")
+
+
+@presets_app.command("show")
+@_guard
+def presets_show(name: str = typer.Argument(..., help="Preset name."),
+                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every parameter of a preset (calibrated, at rest) with its unit.
+
+    Example: nakpump presets show cortical
+    """
+    from nakpump.model.presets import preset
+    from nakpump.model.spec import parameter_names, parameter_unit
+
+    cell = preset(name)
+    params = {}
+    for pname in parameter_names(cell):
+        obj = cell
+        for part in pname.split("."):
+            obj = getattr(obj, part)
+        params[pname] = {"value": obj, "unit": parameter_unit(pname)}
+    if as_json:
+        _print_json(params)
+        return
+    typer.echo(f"{cell.name}: {cell.description}\nsource: {cell.source}\n")
+    for pname, entry in params.items():
+        if pname in ("name", "description", "source"):
+            continue
+        value = entry["value"]
+        text = f"{value:.6g}" if isinstance(value, float) else str(value)
+        unit = "" if entry["unit"] in (None, "1") else entry["unit"]
+        typer.echo(f"  {pname:<26} {text} {unit}")
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,207 @@
+"""Reproducible runs: a scenario (TOML file or dict) → validated Scenario → Dataset.
+
+Quantities may carry units ("140 mM", "2 s", "0.5 uA/cm^2"); bare numbers are
+in nakpump's units. They are converted here, once. A Scenario written back by
+`to_dict` holds the full cell specification and protocol in internal units, so
+that a saved result (attrs["scenario"]) can be run again and reproduces itself.
+
+    preset = "cortical"            # or [cell] = a full specification
+    v_rest = "-72 mV"              # optional: recalibrate the preset's leaks
+    duration = "2 s"
+    method = "fixed"               # fixed | reference
+    dt = "0.025 ms"
+    [parameters]                   # dotted parameter overrides
+    "ions.k_o" = "8 mM"
+    [record]
+    variables = ["v", "na_i"]
+    interval = "1 ms"
+    [[events]]
+    type = "stimulus"              # stimulus, pulse_train, pump_block, atp_change,
+    amplitude = "6 uA/cm^2"        #   bath_change, voltage_clamp
+    start = "1 s"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
+
+from nakpump.errors import SpecError
+from nakpump.model.presets import preset
+from nakpump.model.spec import CellSpec, parameter_unit, spec_from_dict, spec_to_dict
+from nakpump.protocols import (
+    AtpChange,
+    BathChange,
+    Event,
+    PulseTrain,
+    PumpBlock,
+    Stimulus,
+    VoltageClamp,
+)
+from nakpump.quantities import parse_quantity
+from nakpump.simulate import simulate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+EVENT_TYPES: dict[str, type] = {
+    "stimulus": Stimulus, "pulse_train": PulseTrain, "pump_block": PumpBlock,
+    "atp_change": AtpChange, "bath_change": BathChange, "voltage_clamp": VoltageClamp,
+}
+EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
+EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
+               "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
+               "cl_o": "mM", "v": "mV"}
+TOP_KEYS = ("preset", "cell", "v_rest", "parameters", "duration", "method", "dt", "solver",
+            "rtol", "atol", "threshold", "record", "events")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A cell, how long to run it, what happens when, and how to integrate and record."""
+
+    cell: CellSpec
+    duration: float  # ms
+    protocol: tuple[Event, ...] = ()
+    method: str = "fixed"
+    dt: float = 0.025  # ms
+    solver: str = "LSODA"
+    rtol: float = 1e-9
+    atol: float = 1e-9
+    threshold: float = 0.0  # mV
+    record: tuple[str, ...] | None = None
+    record_interval: float | None = None  # ms
+
+    def run(self) -> xr.Dataset:
+        """Simulate; the result carries this scenario in attrs["scenario"]."""
+        ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
+                      record=self.record, record_interval=self.record_interval,
+                      threshold=self.threshold, solver=self.solver, rtol=self.rtol,
+                      atol=self.atol)
+        ds.attrs["scenario"] = json.dumps(self.to_dict())
+        return ds
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in internal units; scenario_from_dict(to_dict()) rebuilds it."""
+        events = []
+        for ev in self.protocol:
+            fields = {k: v for k, v in dataclasses.asdict(ev).items() if v is not None}
+            events.append({"type": EVENT_NAMES[type(ev)], **fields})
+        out: dict[str, Any] = {
+            "cell": spec_to_dict(self.cell), "duration": self.duration, "method": self.method,
+            "dt": self.dt, "solver": self.solver, "rtol": self.rtol, "atol": self.atol,
+            "threshold": self.threshold, "events": events,
+        }
+        record = {}
+        if self.record is not None:
+            record["variables"] = list(self.record)
+        if self.record_interval is not None:
+            record["interval"] = self.record_interval
+        if record:
+            out["record"] = record
+        return out
+
+
+def _event(i: int, data: Any) -> Event:
+    where = f"events[{i}]"
+    if not isinstance(data, dict):
+        raise SpecError(where, data, "a table with a 'type' and the event's fields")
+    data = dict(data)
+    kind = data.pop("type", None)
+    if kind not in EVENT_TYPES:
+        raise SpecError(f"{where}.type", kind, "one of " + ", ".join(EVENT_TYPES))
+    cls = EVENT_TYPES[kind]
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in allowed:
+            raise SpecError(f"{where}.{key}", value, f"a field of {kind}: " + ", ".join(allowed))
+        if key in EVENT_UNITS:
+            value = parse_quantity(value, EVENT_UNITS[key], f"{where}.{key}")
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise SpecError(where, data, f"the fields {kind} needs ({exc})") from None
+
+
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+    """Validate plain data (from TOML or a saved result) into a Scenario."""
+    if not isinstance(data, dict):
+        raise SpecError("scenario", data, "a table of settings")
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            raise SpecError(key, value, "a scenario key: " + ", ".join(TOP_KEYS))
+    if ("preset" in data) == ("cell" in data):
+        raise SpecError("preset", data.get("preset"), "exactly one of 'preset' or 'cell'")
+    overrides = {}
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise SpecError("parameters", params, "a table of dotted parameter names and values")
+    for name, value in params.items():
+        unit = parameter_unit(name)
+        field = f"parameters.{name}"
+        overrides[name] = value if unit is None else parse_quantity(value, unit, field)
+    if "preset" in data:
+        v_rest = data.get("v_rest")
+        if v_rest is not None:
+            v_rest = parse_quantity(v_rest, "mV", "v_rest")
+        cell = preset(data["preset"], v_rest=v_rest, **overrides)
+    else:
+        cell = spec_from_dict(data["cell"])
+        if overrides:
+            cell = cell.replace(**overrides)
+    if "duration" not in data:
+        raise SpecError("duration", None, "a run length, e.g. '2 s'")
+    record = data.get("record", {})
+    if not isinstance(record, dict) or set(record) - {"variables", "interval"}:
+        raise SpecError("record", record, "a table with 'variables' and/or 'interval'")
+    variables = record.get("variables")
+    if variables is not None and (not isinstance(variables, list)
+                                  or not all(isinstance(v, str) for v in variables)):
+        raise SpecError("record.variables", variables, "a list of variable names")
+    interval = record.get("interval")
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
+    return Scenario(
+        cell=cell,
+        duration=parse_quantity(data["duration"], "ms", "duration"),
+        protocol=tuple(_event(i, ev) for i, ev in enumerate(events)),
+        method=data.get("method", "fixed"),
+        dt=parse_quantity(data.get("dt", 0.025), "ms", "dt"),
+        solver=data.get("solver", "LSODA"),
+        rtol=parse_quantity(data.get("rtol", 1e-9), "1", "rtol"),
+        atol=parse_quantity(data.get("atol", 1e-9), "1", "atol"),
+        threshold=parse_quantity(data.get("threshold", 0.0), "mV", "threshold"),
+        record=None if variables is None else tuple(variables),
+        record_interval=None if interval is None else parse_quantity(interval, "ms",
+                                                                     "record.interval"),
+    )
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Read a TOML scenario file; errors name the file and the offending key."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SpecError("scenario", str(path), "an existing TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError("scenario", str(path), f"valid TOML ({exc})") from None
+    return scenario_from_dict(data)
+
+
+def scenario_of_result(ds: xr.Dataset) -> Scenario:
+    """The scenario a saved result was made from."""
+    if "scenario" not in ds.attrs:
+        raise SpecError("result", ds.attrs.get("title"), "a result written by 'nakpump run'")
+    return scenario_from_dict(json.loads(ds.attrs["scenario"]))

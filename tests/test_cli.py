@@ -1,0 +1,223 @@
+"""The console script, run as a user runs it (subprocess): exit codes, JSON, files.
+
+Values are checked against the Python API's answers for the same cell, not against
+strings copied from the command's output.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nakpump as nk
+from nakpump.storage import load_netcdf
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+SCRIPT = Path(sys.executable).parent / "nakpump"  # the console script pip installed
+
+
+def nakpump(*args, cwd=None):
+    """Run the installed console script (python -m nakpump.cli where it is not installed)."""
+    cmd = [str(SCRIPT), *args] if SCRIPT.exists() else [sys.executable, "-m", "nakpump.cli",
+                                                          *args]
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+
+
+def assert_clean_error(proc, *fragments):
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    for fragment in fragments:
+        assert fragment in proc.stderr, proc.stderr
+
+
+def test_version_matches_the_package():
+    proc = nakpump("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"nakpump {nk.__version__}"
+
+
+def test_rest_json_matches_the_api(cortical):
+    # JSON contract of issue 4; values from nakpump.resting_state on the same preset
+    proc = nakpump("rest", "--preset", "cortical", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    rest = nk.resting_state(cortical)
+    for key in ("preset", "v_rest_mV", "e_na_mV", "e_k_mV", "e_cl_mV", "na_i_mM", "k_i_mM",
+                "cl_i_mM", "na_o_mM", "k_o_mM", "cl_o_mM", "pump_current_uA_cm2",
+                "pump_turnover_per_s_um2", "na_efflux_pmol_s_cm2", "k_influx_pmol_s_cm2",
+                "atp_per_s_cm2", "stable"):
+        assert key in out
+    assert out["v_rest_mV"] == pytest.approx(rest.v, abs=1e-9)
+    assert out["pump_current_uA_cm2"] == pytest.approx(rest.i_pump, rel=1e-9)
+    # 3 : 2 : 1 (design.md)
+    assert out["na_efflux_pmol_s_cm2"] == pytest.approx(3 * out["atp_per_s_cm2"], rel=1e-12)
+    assert out["k_influx_pmol_s_cm2"] == pytest.approx(2 * out["atp_per_s_cm2"], rel=1e-12)
+    assert out["stable"] is True
+
+
+def test_rest_with_a_unit_override_matches_the_api():
+    # --set with units is converted once at the edge: "8 mM" for ions.k_o
+    proc = nakpump("rest", "--preset", "cortical", "--set", "ions.k_o=8 mM", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rest = nk.resting_state(nk.preset("cortical", **{"ions.k_o": 8.0}))
+    assert json.loads(proc.stdout)["v_rest_mV"] == pytest.approx(rest.v, abs=1e-9)
+
+
+def test_run_with_options_writes_a_result_that_matches_the_api(tmp_path, hh):
+    # HH membrane AP: one spike, the same as simulate() gives; file readable, spec stored
+    out = tmp_path / "ap.nc"
+    proc = nakpump("run", "--preset", "hh-1952", "--duration", "30ms",
+                   "--stimulus", "20 uA/cm^2@1ms:1.5ms", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    ds = nk.simulate(hh, 30.0, [nk.Stimulus(amplitude=20.0, start=1.0, stop=1.5)])
+    assert summary["n_spikes"] == 1
+    assert summary["spike_times_ms"][0] == pytest.approx(float(ds.spike_time[0]), abs=1e-9)
+    assert summary["final"]["v_mV"] == pytest.approx(float(ds.v[-1]), abs=1e-9)
+    assert summary["output"] == str(out)
+    assert set(summary["conservation"]) == {"na", "k", "cl", "charge", "charge_mV"}
+    saved = load_netcdf(out)
+    assert np.allclose(saved.v.values, ds.v.values, rtol=0, atol=1e-12)
+    assert saved.v.attrs["units"] == "mV"
+
+
+def test_saved_result_runs_again_to_the_same_numbers(tmp_path):
+    # The full specification is stored with the result: running the result reproduces it
+    first, second = tmp_path / "a.nc", tmp_path / "b.nc"
+    proc = nakpump("run", str(EXAMPLES / "high_k.toml"), "-o", str(first), "--json")
+    assert proc.returncode == 0, proc.stderr
+    proc = nakpump("run", str(first), "-o", str(second), "--json")
+    assert proc.returncode == 0, proc.stderr
+    a, b = load_netcdf(first), load_netcdf(second)
+    assert np.array_equal(a.v.values, b.v.values)
+    assert np.array_equal(a.spike_time.values, b.spike_time.values)
+
+
+@pytest.mark.parametrize("name", ["ouabain.toml", "high_k.toml"])
+def test_examples_run_and_conserve(tmp_path, name):
+    # Each shipped example runs; the physics they show holds (depolarisation under
+    # ouabain; firing in 12 mM K+), and every ion is conserved to ≤ 1e-9
+    proc = nakpump("run", str(EXAMPLES / name), "--json", "--csv", str(tmp_path / "x.csv"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    for key in ("na", "k", "cl", "charge"):
+        assert summary["conservation"][key] < 1e-9
+    if name == "ouabain.toml":
+        assert summary["final"]["v_mV"] > -66.0  # rest −70 mV, pump current lost
+        assert summary["final"]["na_i_mM"] > 20.0
+    else:
+        assert summary["n_spikes"] > 10
+    header = (tmp_path / "x.csv").read_text().splitlines()[0]
+    assert header.startswith("time [ms],v [mV]")
+
+
+def test_demo_example_scenario_parses():
+    # The demo's scenario file builds the protocol the demo uses (3 events)
+    from nakpump.scenario import load_scenario
+
+    scenario = load_scenario(EXAMPLES / "demo.toml")
+    assert scenario.duration == 700_000.0
+    assert [type(e).__name__ for e in scenario.protocol] == ["Stimulus", "PumpBlock",
+                                                             "Stimulus"]
+    assert scenario.protocol[1].start == 10_000.0
+
+
+def test_presets_json_and_show():
+    proc = nakpump("presets", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["name"] for r in rows] == list(nk.PRESETS)
+    assert all(r["source"] for r in rows)
+    proc = nakpump("presets", "show", "cortical", "--json")
+    assert proc.returncode == 0, proc.stderr
+    params = json.loads(proc.stdout)
+    assert params["ions.k_o"] == {"value": 4.0, "unit": "mM"}
+    assert params["pump.rate_max"]["unit"] == "1/(s*um^2)"
+
+
+def test_plot_writes_a_png(tmp_path):
+    result = tmp_path / "r.nc"
+    assert nakpump("run", "--preset", "cortical", "--duration", "200ms", "--stimulus",
+                   "6 uA/cm^2@20ms", "-o", str(result)).returncode == 0
+    proc = nakpump("plot", str(result), "-o", str(tmp_path / "r.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["rest", "--preset", "squid"], ["preset = 'squid'", "hh-1952"]),
+    (["rest", "--set", "pump.rate_maxx=3"], ["pump.rate_maxx", "known here"]),
+    (["rest", "--set", "ions.k_o=140 mV"], ["ions.k_o", "140 mV", "concentration"]),
+    (["rest", "--set", "ions.na_i=-5"], ["ions.na_i", "-5"]),
+    (["rest", "--set", "volume=0 um^3"], ["volume", "0"]),
+    (["run", "--preset", "cortical", "--duration", "10 mM"], ["--duration", "10 mM"]),
+    (["run", "--preset", "cortical", "--duration", "nan"], ["--duration"]),
+    (["run", "--preset", "cortical", "--duration", "1s", "--pump-block", "2s"],
+     ["PumpBlock.start", "2000"]),
+    (["run", "--preset", "cortical", "--duration", "1s", "--stimulus", "5 mV"],
+     ["--stimulus", "5 mV"]),
+])
+def test_bad_input_exits_2_with_one_clear_line(args, fragments):
+    assert_clean_error(nakpump(*args), *fragments)
+
+
+def test_unknown_option_exits_2():
+    proc = nakpump("rest", "--presett", "cortical")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_scenario_files_exit_2_and_leave_no_output(tmp_path):
+    out = tmp_path / "out.nc"
+    truncated = tmp_path / "bad.toml"
+    truncated.write_text('preset = "cortical"\nduration = "2 s\n')
+    assert_clean_error(nakpump("run", str(truncated), "-o", str(out)), "valid TOML")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('preset = "cortical"\nduration = "2 s"\ncolour = "red"\n')
+    assert_clean_error(nakpump("run", str(unknown), "-o", str(out)), "colour")
+    wrong_unit = tmp_path / "unit.toml"
+    wrong_unit.write_text('preset = "cortical"\nduration = "2 s"\n[[events]]\n'
+                          'type = "bath_change"\nk_o = "140 mV"\n')
+    assert_clean_error(nakpump("run", str(wrong_unit), "-o", str(out)), "events[0].k_o",
+                       "140 mV")
+    assert not out.exists()
+    assert list(tmp_path.glob("*.nc*")) == []
+
+
+def test_output_in_a_missing_directory_exits_2(tmp_path):
+    target = tmp_path / "nowhere" / "out.nc"
+    assert_clean_error(nakpump("run", "--preset", "cortical", "--duration", "10ms", "-o",
+                               str(target)), "--output", "does not exist")
+    assert not target.exists()
+
+
+@pytest.mark.slow
+def test_demo_tells_the_story_with_measured_numbers(tmp_path, cortical):
+    # The README's main job: numbers from the run, a figure, the data
+    proc = nakpump("demo", "--out", str(tmp_path / "d"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    rest = nk.resting_state(cortical)
+    assert out["rest"]["v_rest_mV"] == pytest.approx(rest.v, abs=1e-9)
+    assert out["rest"]["na_efflux_pmol_s_cm2"] == pytest.approx(
+        1.5 * out["rest"]["k_influx_pmol_s_cm2"], rel=1e-12)
+    train = out["train"]
+    assert train["n_spikes"] == 100
+    assert 1.0 < train["na_load_ratio"] < 3.0  # mammalian 1.2–2 (Carter & Bean 2009 [abs])
+    assert train["na_i_rise_mM"] > 0.1 and train["pump_current_rise_uA_cm2"] > 0.0
+    assert out["recovery"]["pump_ahp_mV"] < 0.0
+    block = out["block"]
+    assert block["firing_stopped_s"] < block["pump_restored_s"]
+    assert block["v_end_of_block_mV"] > -40.0
+    assert block["rate_after_restore_Hz"] > 0.5
+    assert math.isfinite(out["wall_time_s"])
+    assert Path(out["figure"]).read_bytes()[:4] == b"\x89PNG"
+    assert all(Path(p).exists() for p in out["data"].values())
