@@ -275,23 +275,15 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
 
 def _run_with_progress(spec, quiet: bool):
     """Run a scenario with a rich progress bar on stderr when that is a terminal."""
-    import json as _json
-
-    from nakpump.simulate import simulate
-
-    if quiet or not sys.stderr.isatty() or spec.method != "fixed":
+    long_run = spec.duration / spec.dt > 4e6  # ≳ 1–2 s of wall time
+    if quiet or not sys.stderr.isatty() or spec.method != "fixed" or not long_run:
         return spec.run()
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("run", total=spec.duration)
-        ds = simulate(spec.cell, spec.duration, spec.protocol, method=spec.method, dt=spec.dt,
-                      record=spec.record, record_interval=spec.record_interval,
-                      threshold=spec.threshold,
-                      progress=lambda t, _total: bar.update(task, completed=t))
-    ds.attrs["scenario"] = _json.dumps(spec.to_dict())
-    return ds
+        return spec.run(progress=lambda t, _total: bar.update(task, completed=t))
 
 
 @app.command()

@@ -159,7 +159,8 @@ def run_demo(say: Callable[[str], None] = print) -> DemoResult:
         f"(drive paused), the pump rebuilds the gradients, overshooting to "
         f"{float(back.v.min()):.0f} mV; [Na+]i is back to "
         f"{numbers['block']['na_i_when_drive_returns_mM']:.1f} mM by {DRIVE_BACK / 1000:.0f} s,\n"
-        f"   and the same drive makes it fire again at {rate_after:.1f} Hz.")
+        f"   and the same drive makes it fire again at {rate_after:.1f} Hz (slower than before: "
+        f"its slowest gradients, K+ and Cl−, are still recovering).")
     numbers["wall_time_s"] = _time.perf_counter() - wall
     return DemoResult(numbers=numbers, train=train, recovery=recovery, block=block)
 

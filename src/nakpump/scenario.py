@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,12 +81,15 @@ class Scenario:
     record: tuple[str, ...] | None = None
     record_interval: float | None = None  # ms
 
-    def run(self) -> xr.Dataset:
-        """Simulate; the result carries this scenario in attrs["scenario"]."""
+    def run(self, progress: Callable[[float, float], None] | None = None) -> xr.Dataset:
+        """Simulate; the result carries this scenario in attrs["scenario"].
+
+        progress(t_done, duration) (ms) is called between chunks of a fixed-step run.
+        """
         ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
-                      atol=self.atol)
+                      atol=self.atol, progress=progress)
         ds.attrs["scenario"] = json.dumps(self.to_dict())
         return ds
 

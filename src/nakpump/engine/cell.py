@@ -222,6 +222,17 @@ def _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt):
 
 
 @jit
+def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
+    """Injected currents per ion (µA/cm², inward +) with the clamp's added to its carrier."""
+    carrier = int(p[P_STIM_ION])
+    if carrier == 0:
+        return inj_na + i_clamp, inj_k, inj_cl
+    if carrier == 1:
+        return inj_na, inj_k + i_clamp, inj_cl
+    return inj_na, inj_k, inj_cl + i_clamp
+
+
+@jit
 def step(y, p, d, dt):
     """Advance one cell by dt (ms) in place: implicit V, exact ion counts, exp-Euler gates."""
     v = y[V]
@@ -240,13 +251,7 @@ def step(y, p, d, dt):
     i_na += g_na * dv
     i_k += g_k * dv
     i_cl += g_cl * dv
-    carrier = int(p[P_STIM_ION])
-    if carrier == 0:
-        inj_na += i_clamp
-    elif carrier == 1:
-        inj_k += i_clamp
-    else:
-        inj_cl += i_clamp
+    inj_na, inj_k, inj_cl = _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl)
     _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt)
 
     v_new = v + dv
@@ -297,14 +302,8 @@ def rhs(y, p, d, out):
     net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
     for j in range(out.shape[0]):
         out[j] = 0.0
-    if d[D_CLAMP] > 0.5:
-        carrier = int(p[P_STIM_ION])  # the amplifier holds dV/dt = 0
-        if carrier == 0:
-            inj_na += net
-        elif carrier == 1:
-            inj_k += net
-        else:
-            inj_cl += net
+    if d[D_CLAMP] > 0.5:  # the amplifier supplies the net current: dV/dt = 0
+        inj_na, inj_k, inj_cl = _add_to_carrier(p, net, inj_na, inj_k, inj_cl)
     else:
         out[V] = -net / p[P_CAP]
     if p[P_DYNAMIC] != 0.0:
