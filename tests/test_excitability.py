@@ -83,20 +83,43 @@ def test_reference_solvers_agree(hh):
     assert np.abs(a.spike_time.values - b.spike_time.values).max() < 5e-3
 
 
-def test_fixed_step_converges_at_first_order(hh):
+@pytest.fixture(scope="module")
+def hh_reference_spikes(hh):
+    """Spike times of 1 s of HH firing at 10 µA/cm², 6.3 °C (LSODA, rtol = atol = 1e-10)."""
+    return nk.simulate(hh, 1000.0, [nk.Stimulus(amplitude=10.0)], method="reference",
+                       rtol=1e-10, atol=1e-10, record_interval=10.0).spike_time.values
+
+
+def _spike_error(hh, ref, **kw):
+    spikes = nk.simulate(hh, 1000.0, [nk.Stimulus(amplitude=10.0)], record_interval=10.0,
+                         **kw).spike_time.values
+    return abs(spikes[59] - ref[59])
+
+
+@pytest.mark.parametrize("scheme, order", [("euler", 1.0), ("strang", 2.0)])
+def test_fixed_step_converges_at_its_order(hh, hh_reference_spikes, scheme, order):
     # Issue 3: over 1 s of HH firing (10 µA/cm², 6.3 °C) the fixed-step spike times converge to
-    # the reference (LSODA, rtol 1e-10) as dt shrinks. Exponential Euler with a linearly
-    # implicit V is first order: halving dt halves the error of the 60th spike.
-    proto = [nk.Stimulus(amplitude=10.0)]
-    ref = nk.simulate(hh, 1000.0, proto, method="reference", rtol=1e-10, atol=1e-10,
-                      record_interval=10.0).spike_time.values
-    errors = []
-    for dt in (0.05, 0.025, 0.0125):
-        spikes = nk.simulate(hh, 1000.0, proto, dt=dt, record_interval=10.0).spike_time.values
-        errors.append(abs(spikes[59] - ref[59]))
+    # the reference as dt shrinks. Backward-Euler V + exponential-Euler gates is first order;
+    # the Strang scheme (half-step gates around a trapezoidal V step) is second order:
+    # halving dt divides the 60th spike's error by 2 or 4.
+    errors = [_spike_error(hh, hh_reference_spikes, dt=dt, scheme=scheme)
+              for dt in (0.05, 0.025, 0.0125)]
     orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
-    assert orders == pytest.approx([1.0, 1.0], abs=0.15)
-    assert errors[1] < 5.0  # ms at dt = 0.025 (measured 3.9 ms for the 60th spike)
+    assert orders == pytest.approx([order, order], abs=0.15)
+    # measured at dt = 0.025 ms: 3.9 ms (euler), 0.13 ms (strang)
+    assert errors[1] < (5.0 if scheme == "euler" else 0.2)
+
+
+def test_adaptive_error_follows_the_tolerance(hh, hh_reference_spikes):
+    # Issue 5: the error-controlled method converges to the reference as rtol shrinks
+    # (tolerance proportionality: 10× tighter → ≥ 5× smaller spike-time error), and at
+    # rtol 1e-3 it beats the backward-Euler fixed step at dt = 0.025 ms by ≥ 10× using a
+    # comparable number of right-hand-side work (measured: 0.29 vs 3.9 ms)
+    errors = [_spike_error(hh, hh_reference_spikes, method="adaptive", rtol=r, atol=r)
+              for r in (1e-3, 1e-4, 1e-5)]
+    assert errors[0] / errors[1] > 5.0 and errors[1] / errors[2] > 5.0
+    assert errors[2] < 1e-3  # ms
+    assert errors[0] * 10.0 < _spike_error(hh, hh_reference_spikes, dt=0.025, scheme="euler")
 
 
 def test_cortical_fires_repetitively_at_a_plausible_rate(cortical):

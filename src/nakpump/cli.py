@@ -7,6 +7,7 @@ allowed, and exits with status 2: no traceback, no partial output file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -222,8 +223,11 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                            help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
         pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
-        method: str = typer.Option("fixed", "--method", help="fixed or reference."),
+        method: str = typer.Option("fixed", "--method", help="fixed, adaptive or reference."),
+        scheme: str = typer.Option("strang", "--scheme", help="strang (2nd order) or euler."),
         dt: str = typer.Option("0.025 ms", "--dt", help="Fixed step."),
+        rtol: float | None = typer.Option(None, "--rtol", help="adaptive/reference rtol."),
+        atol: float | None = typer.Option(None, "--atol", help="adaptive/reference atol."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")
         ) -> None:
     """Run a scenario file, a saved result's scenario, or a preset with options.
@@ -251,6 +255,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     else:
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
                                    dt)
+        spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
     ds = _run_with_progress(spec, quiet=as_json)
     if output is not None:
         save_netcdf(ds, output)

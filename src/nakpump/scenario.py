@@ -8,8 +8,9 @@ that a saved result (attrs["scenario"]) can be run again and reproduces itself.
     preset = "cortical"            # or [cell] = a full specification
     v_rest = "-72 mV"              # optional: recalibrate the preset's leaks
     duration = "2 s"
-    method = "fixed"               # fixed | reference
-    dt = "0.025 ms"
+    method = "fixed"               # fixed | adaptive | reference
+    scheme = "strang"              # strang (2nd order) | euler (1st, as NEURON)
+    dt = "0.025 ms"                # fixed step; rtol, atol, h_max for adaptive
     [parameters]                   # dotted parameter overrides
     "ions.k_o" = "8 mM"
     [record]
@@ -61,8 +62,8 @@ EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
                "cl_o": "mM", "v": "mV"}
-TOP_KEYS = ("preset", "cell", "v_rest", "parameters", "duration", "method", "dt", "solver",
-            "rtol", "atol", "threshold", "record", "events")
+TOP_KEYS = ("preset", "cell", "v_rest", "parameters", "duration", "method", "scheme", "dt",
+            "solver", "rtol", "atol", "h_max", "threshold", "record", "events")
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,12 @@ class Scenario:
     duration: float  # ms
     protocol: tuple[Event, ...] = ()
     method: str = "fixed"
+    scheme: str = "strang"
     dt: float = 0.025  # ms
     solver: str = "LSODA"
-    rtol: float = 1e-9
-    atol: float = 1e-9
+    rtol: float | None = None  # None: the method's default
+    atol: float | None = None
+    h_max: float = 50.0  # ms, adaptive method
     threshold: float = 0.0  # mV
     record: tuple[str, ...] | None = None
     record_interval: float | None = None  # ms
@@ -89,7 +92,7 @@ class Scenario:
         ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
-                      atol=self.atol, progress=progress)
+                      atol=self.atol, scheme=self.scheme, h_max=self.h_max, progress=progress)
         ds.attrs["scenario"] = json.dumps(self.to_dict())
         return ds
 
@@ -101,9 +104,12 @@ class Scenario:
             events.append({"type": EVENT_NAMES[type(ev)], **fields})
         out: dict[str, Any] = {
             "cell": spec_to_dict(self.cell), "duration": self.duration, "method": self.method,
-            "dt": self.dt, "solver": self.solver, "rtol": self.rtol, "atol": self.atol,
+            "scheme": self.scheme, "dt": self.dt, "solver": self.solver, "h_max": self.h_max,
             "threshold": self.threshold, "events": events,
         }
+        for key in ("rtol", "atol"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         record = {}
         if self.record is not None:
             record["variables"] = list(self.record)
@@ -181,10 +187,12 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         duration=parse_quantity(data["duration"], "ms", "duration"),
         protocol=tuple(_event(i, ev) for i, ev in enumerate(events)),
         method=data.get("method", "fixed"),
+        scheme=data.get("scheme", "strang"),
         dt=parse_quantity(data.get("dt", 0.025), "ms", "dt"),
         solver=data.get("solver", "LSODA"),
-        rtol=parse_quantity(data.get("rtol", 1e-9), "1", "rtol"),
-        atol=parse_quantity(data.get("atol", 1e-9), "1", "atol"),
+        rtol=None if data.get("rtol") is None else parse_quantity(data["rtol"], "1", "rtol"),
+        atol=None if data.get("atol") is None else parse_quantity(data["atol"], "1", "atol"),
+        h_max=parse_quantity(data.get("h_max", 50.0), "ms", "h_max"),
         threshold=parse_quantity(data.get("threshold", 0.0), "mV", "threshold"),
         record=None if variables is None else tuple(variables),
         record_interval=None if interval is None else parse_quantity(interval, "ms",

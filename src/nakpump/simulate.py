@@ -17,16 +17,24 @@ import numpy as np
 import xarray as xr
 
 from nakpump import __version__
+from nakpump.engine.adaptive import integrate_adaptive
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.fixed import integrate_fixed
-from nakpump.engine.layout import N_STATE, OBS_NAMES
+from nakpump.engine.layout import (
+    ATOL_SCALE,
+    ERROR_CONTROLLED,
+    N_STATE,
+    OBS_NAMES,
+    P_SCHEME,
+)
 from nakpump.engine.reference import integrate_reference
 from nakpump.errors import SpecError
 from nakpump.model.spec import CellSpec, _check_number, spec_to_dict
 from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
 
-METHODS = ("fixed", "reference")
+METHODS = ("fixed", "adaptive", "reference")
+SCHEMES = {"euler": 1, "strang": 2}  # step scheme → order of accuracy
 REFERENCE_SOLVERS = ("LSODA", "Radau", "BDF")
 RECORDABLE = tuple(n for n in OBS_NAMES if not n.startswith("_")) + ("atp_used",)
 DEFAULT_RECORD = ("v", "m", "h", "n", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "e_na",
@@ -76,13 +84,19 @@ def _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, progress):
 def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
              method: str = "fixed", dt: float = 0.025, record: Sequence[str] | None = None,
              record_interval: float | None = None, threshold: float = 0.0,
-             solver: str = "LSODA", rtol: float = 1e-9, atol: float = 1e-9,
+             solver: str = "LSODA", rtol: float | None = None, atol: float | None = None,
+             h_max: float = 50.0, scheme: str = "strang",
              progress: Callable[[float, float], None] | None = None) -> xr.Dataset:
     """Simulate a cell for duration (ms) under a protocol; return a labelled Dataset.
 
-    method: "fixed" (exponential Euler gates, linearly implicit V, step dt ms)
-    or "reference" (scipy solve_ivp with `solver`, rtol/atol; atol scaled per
-    variable). record: variable names (default DEFAULT_RECORD);
+    method: "fixed" (step dt ms of the given scheme: "strang", second order,
+    gates by exponential half steps around a trapezoidal V step; or "euler",
+    first order, backward-Euler V then exponential-Euler gates as in NEURON),
+    "adaptive" (the same step sized by step doubling to local error ≤
+    rtol·|y| + atol, Richardson-extrapolated, steps ≤ h_max ms; default rtol
+    1e-5, atol 1e-6) or "reference" (scipy solve_ivp with `solver`; default
+    rtol = atol = 1e-9). atol is scaled per variable (engine.layout.ATOL_SCALE).
+    record: variable names (default DEFAULT_RECORD);
     record_interval (ms): sampling interval, a multiple of dt for "fixed"
     (default: dt, coarsened so that at most 200 000 samples are kept).
     threshold (mV): spike detection level (upward crossings).
@@ -97,10 +111,16 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     _check_number("threshold", threshold, unit="mV")
     if method not in METHODS:
         raise SpecError("method", method, "one of " + ", ".join(METHODS))
+    if scheme not in SCHEMES:
+        raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
     if solver not in REFERENCE_SOLVERS:
         raise SpecError("solver", solver, "one of " + ", ".join(REFERENCE_SOLVERS))
-    _check_number("rtol", rtol, lower=0.0, upper=0.1)
+    default_tol = 1e-9 if method == "reference" else (1e-5 if method == "adaptive" else None)
+    rtol = default_tol if rtol is None else rtol
+    atol = (default_tol if method == "reference" else 1e-6) if atol is None else atol
+    _check_number("rtol", rtol if rtol is not None else 1e-9, lower=0.0, upper=0.1)
     _check_number("atol", atol, lower=0.0)
+    _check_number("h_max", h_max, lower=0.0, unit="ms")
     names = tuple(DEFAULT_RECORD if record is None else record)
     for name in names:
         if name not in RECORDABLE:
@@ -118,6 +138,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
                             f"a whole multiple of dt = {dt:g} ms")
 
     p = cell_parameters(cell)
+    p[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
     y = initial_state(cell, p)
     seg_t, seg_d = compile_protocol(protocol, cell, duration)
     # Every state is recorded (the conservation report needs them), then the requested rest.
@@ -127,13 +148,25 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     if method == "fixed":
         time, rec, spikes = _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold,
                                        progress)
-        integrator = {"method": "fixed", "dt": dt}
+        integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
     else:
         time = np.arange(0.0, duration, interval)
         if duration - time[-1] > 1e-9 * duration:
             time = np.append(time, duration)
         else:
             time[-1] = duration
+    if method == "adaptive":
+        rec = np.empty((time.size, rec_idx.size))
+        spikes = np.empty(int(duration) + 16)  # room for 1 kHz firing
+        atol_vec = atol * np.array(ATOL_SCALE)
+        n_spk, n_acc, n_rej = integrate_adaptive(
+            y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol_vec, np.array(ERROR_CONTROLLED),
+            min(dt, 0.025),
+            h_max, time, rec_idx, rec, threshold, spikes)
+        spikes = spikes[:min(n_spk, spikes.size)]
+        integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
+                      "h_max": h_max, "steps": int(n_acc), "rejected": int(n_rej)}
+    elif method == "reference":
         rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, time, rec_idx, threshold,
                                                 method=solver, rtol=rtol, atol=atol)
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,

@@ -84,6 +84,7 @@ from nakpump.engine.layout import (
     P_PUMP_KIND,
     P_PUMP_MAX,
     P_RT_F,
+    P_SCHEME,
     P_STIM_ION,
     P_TAU_M_MAX,
     P_VT,
@@ -234,7 +235,27 @@ def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
 
 @jit
 def step(y, p, d, dt):
-    """Advance one cell by dt (ms) in place: implicit V, exact ion counts, exp-Euler gates."""
+    """Advance one cell by dt (ms) in place (the scheme p[P_SCHEME] selects).
+
+    0: linearly implicit (backward Euler) V and concentrations, then exponential-
+    Euler gates at the new V: first order, L-stable (NEURON's default staggering).
+    1: Strang splitting, gates for dt/2 at the old V, V and concentrations by the
+    linearised trapezoidal rule, gates for dt/2 at the new V: second order.
+    Both keep C·ΔV = Δt·(Σ injected − Σ membrane currents) exactly.
+    """
+    if p[P_SCHEME] == 0.0:
+        _membrane_step(y, p, d, dt, 1.0)
+        _step_gates(y, p, y[V], dt)
+    else:
+        _step_gates(y, p, y[V], 0.5 * dt)
+        _membrane_step(y, p, d, dt, 0.5)
+        _step_gates(y, p, y[V], 0.5 * dt)
+
+
+@jit
+def _membrane_step(y, p, d, dt, theta):
+    """V and concentrations over dt with gates frozen; currents linearised, evaluated at
+    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal)."""
     v = y[V]
     i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
     inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
@@ -244,26 +265,25 @@ def step(y, p, d, dt):
     i_clamp = 0.0
     if d[D_CLAMP] > 0.5:
         dv = d[D_V_CLAMP] - v
-        i_clamp = cap * dv / dt + net + g_tot * dv  # what the amplifier injects
+        i_clamp = cap * dv / dt + net + theta * g_tot * dv  # what the amplifier injects
     else:
-        dv = -dt * net / (cap + dt * g_tot)
-    # Currents at the new voltage; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
-    i_na += g_na * dv
-    i_k += g_k * dv
-    i_cl += g_cl * dv
+        dv = -dt * net / (cap + theta * dt * g_tot)
+    # Currents at V + theta·dv; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
+    i_na += theta * g_na * dv
+    i_k += theta * g_k * dv
+    i_cl += theta * g_cl * dv
     inj_na, inj_k, inj_cl = _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl)
     _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt)
 
-    v_new = v + dv
-    y[Q_NA] += dt * g_na * (v_new - e_na)
-    y[Q_K] += dt * g_k * (v_new - e_k)
-    y[Q_CL] += dt * g_cl * (v_new - e_cl)
+    v_mid = v + theta * dv
+    y[Q_NA] += dt * g_na * (v_mid - e_na)
+    y[Q_K] += dt * g_k * (v_mid - e_k)
+    y[Q_CL] += dt * g_cl * (v_mid - e_cl)
     y[Q_PUMP] += dt * i_pump
     y[Q_INJ_NA] += dt * inj_na
     y[Q_INJ_NA + 1] += dt * inj_k
     y[Q_INJ_NA + 2] += dt * inj_cl
-    y[V] = v_new
-    _step_gates(y, p, v_new, dt)
+    y[V] = v + dv
 
 
 @jit

@@ -37,6 +37,12 @@ STATE_NAMES = ("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "c
                "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
                "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o")
 
+# Absolute-tolerance scale per state variable for the error-controlled integrators
+# (multiplied by atol): voltage ~100 mV, gates ~1, concentrations ~100 mM, charge
+# integrals ~1e3 nC/cm², Kahan terms (fixed step only) ~0.
+ATOL_SCALE = (1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
+ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O)  # what steps are sized by
+
 # --- parameters p ----------------------------------------------------------------
 P_CAP = 0  # µF/cm²
 P_RT_F = 1  # mV
@@ -63,7 +69,8 @@ P_PUMP_D = 21  # sigmoid k_slope (mM)
 P_KM_ATP = 22  # mM
 P_ATP_NORMAL = 23  # mM
 P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
-N_PARAM = 25
+P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step)
+N_PARAM = 26
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
 PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}

@@ -14,6 +14,7 @@ from scipy.integrate import solve_ivp
 
 from nakpump.engine.cell import enter_segment, observe, rhs, sync_algebraic
 from nakpump.engine.layout import (
+    ATOL_SCALE,
     D_CLAMP,
     D_V_CLAMP,
     N_OBS,
@@ -26,12 +27,6 @@ from nakpump.engine.layout import (
     Q_INJ_NA,
     V,
 )
-
-# Absolute tolerance per state variable, relative to the `atol` argument:
-# voltages ~100 mV, gates ~1, concentrations ~100 mM, charge integrals ~1e3 nC/cm²
-# (the fixed step's compensation terms stay zero here).
-_ATOL_SCALE = np.array([1.0] + [1e-2] * 4 + [1.0] * 6 + [10.0] * 7 + [1.0] * 6)
-assert _ATOL_SCALE.size == N_STATE
 
 
 @numba.njit(cache=True)
@@ -80,7 +75,7 @@ def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
     rec = np.empty((rec_times.size, rec_idx.size))
     spikes: list[float] = []
     nfev = 0
-    atol_vec = atol * _ATOL_SCALE
+    atol_vec = atol * np.array(ATOL_SCALE)
     k_rec = 0
     for s in range(seg_t.size - 1):
         d = seg_d[s]
