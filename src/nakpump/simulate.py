@@ -41,21 +41,26 @@ DEFAULT_RECORD = ("v", "m", "h", "n", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_
                   "e_k", "e_cl", "i_na", "i_k", "i_cl", "i_pump", "pump_rate", "i_inj",
                   "q_na", "q_k", "q_pump", "atp_used")
 MAX_DEFAULT_SAMPLES = 200_000
+AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
 
 
 N_CHUNKS = 50  # a fixed-step run with a progress callback reports this often
 
 
 def _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, progress):
-    """Drive the fixed-step kernel, in chunks when progress is wanted; (time, rec, spikes)."""
+    """Drive the fixed-step kernel, in chunks when progress is wanted.
+
+    Returns (time, recorded observables, audited full states, spike times).
+    """
     duration = seg_t[-1]
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
+    audit_every = max(1, math.ceil(n_steps / AUDIT_SAMPLES))
     if progress is None:
         bounds = [0, n_steps]
     else:  # chunk edges on the recording grid, so samples stay evenly spaced
         per = max(rec_every, math.ceil(n_steps / N_CHUNKS / rec_every) * rec_every)
         bounds = list(range(0, n_steps, per)) + [n_steps]
-    times, recs, spikes = [], [], []
+    times, recs, audits, spikes = [], [], [], []
     for k0, k1 in itertools.pairwise(bounds):
         t0, t1 = k0 * dt, min(k1 * dt, duration)
         lo = max(int(np.searchsorted(seg_t, t0, side="right")) - 1, 0)
@@ -66,19 +71,23 @@ def _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, progress):
         n_max = n // rec_every + 2
         rec_t = np.empty(n_max)
         rec_out = np.empty((n_max, rec_idx.size))
+        audit = np.empty((n // audit_every + 2, N_STATE))
         spk = np.empty(int(t1 - t0) + 16)  # room for 1 kHz firing
-        n_rec, n_spk = integrate_fixed(y, p, c_t, c_d, dt, n, rec_every, rec_idx, rec_t,
-                                       rec_out, threshold, spk)
+        n_rec, n_audit, n_spk = integrate_fixed(y, p, c_t, c_d, dt, n, rec_every, rec_idx,
+                                                rec_t, rec_out, audit_every, audit, threshold,
+                                                spk)
         if n_spk > spk.size:
             warnings.warn(f"{n_spk} spikes in {t0:g}–{t1:g} ms, only {spk.size} kept",
                           stacklevel=3)
         first = 0 if not times else 1  # a chunk's first sample is the previous one's last
         times.append(rec_t[first:n_rec])
         recs.append(rec_out[first:n_rec])
+        audits.append(audit[first:n_audit])
         spikes.append(spk[:min(n_spk, spk.size)])
         if progress is not None:
             progress(t1, duration)
-    return np.concatenate(times), np.concatenate(recs), np.concatenate(spikes)
+    return (np.concatenate(times), np.concatenate(recs), np.concatenate(audits),
+            np.concatenate(spikes))
 
 
 def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
@@ -96,7 +105,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     rtol·|y| + atol, Richardson-extrapolated, steps ≤ h_max ms; default rtol
     1e-5, atol 1e-6) or "reference" (scipy solve_ivp with `solver`; default
     rtol = atol = 1e-9). atol is scaled per variable (engine.layout.ATOL_SCALE).
-    record: variable names (default DEFAULT_RECORD);
+    record: variable names (default DEFAULT_RECORD; [] records spike times only);
     record_interval (ms): sampling interval, a multiple of dt for "fixed"
     (default: dt, coarsened so that at most 200 000 samples are kept).
     threshold (mV): spike detection level (upward crossings).
@@ -125,7 +134,10 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     for name in names:
         if name not in RECORDABLE:
             raise SpecError("record", name, "variable names among " + ", ".join(RECORDABLE))
-    if record_interval is None:
+    if record_interval is None and not names:  # spikes only: keep just the two ends
+        rec_every = max(1, math.ceil(duration / dt - 1e-9))
+        interval = duration
+    elif record_interval is None:
         rec_every = max(1, math.ceil(duration / dt / MAX_DEFAULT_SAMPLES))
         interval = rec_every * dt
     else:
@@ -141,13 +153,15 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     p[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
     y = initial_state(cell, p)
     seg_t, seg_d = compile_protocol(protocol, cell, duration)
-    # Every state is recorded (the conservation report needs them), then the requested rest.
-    extra = [OBS_NAMES.index(n) for n in names if n in OBS_NAMES[N_STATE:]]
-    rec_idx = np.array(list(range(N_STATE)) + extra, dtype=np.int64)
+    # The requested observables (atp_used is derived from q_pump); full states are kept
+    # separately on a coarser grid for the conservation report.
+    wanted = [("q_pump" if n == "atp_used" else n) for n in names]
+    rec_names = list(dict.fromkeys(wanted))
+    rec_idx = np.array([OBS_NAMES.index(n) for n in rec_names], dtype=np.int64)
 
     if method == "fixed":
-        time, rec, spikes = _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold,
-                                       progress)
+        time, rec, audit, spikes = _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx,
+                                              threshold, progress)
         integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
     else:
         time = np.arange(0.0, duration, interval)
@@ -155,32 +169,37 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
             time = np.append(time, duration)
         else:
             time[-1] = duration
+        step = max(1, math.ceil(time.size / AUDIT_SAMPLES))
+        audit_times = time[::step] if time[::step][-1] == time[-1] else np.append(
+            time[::step], time[-1])
     if method == "adaptive":
         rec = np.empty((time.size, rec_idx.size))
+        audit = np.empty((audit_times.size, N_STATE))
         spikes = np.empty(int(duration) + 16)  # room for 1 kHz firing
         atol_vec = atol * np.array(ATOL_SCALE)
         n_spk, n_acc, n_rej = integrate_adaptive(
             y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol_vec, np.array(ERROR_CONTROLLED),
             min(dt, 0.025),
-            h_max, time, rec_idx, rec, threshold, spikes)
+            h_max, time, rec_idx, rec, audit_times, audit, threshold, spikes)
         spikes = spikes[:min(n_spk, spikes.size)]
         integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
                       "h_max": h_max, "steps": int(n_acc), "rejected": int(n_rej)}
     elif method == "reference":
-        rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, time, rec_idx, threshold,
+        full = np.arange(N_STATE, dtype=np.int64)
+        rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, time,
+                                                np.concatenate((full, rec_idx)), threshold,
                                                 method=solver, rtol=rtol, atol=atol)
+        audit, rec = rec[:, :N_STATE], rec[:, N_STATE:]
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
                       "nfev": int(nfev)}
 
     columns = {}
     for name in names:
         if name == "atp_used":
-            columns[name] = atp_from_pump_charge(rec[:, OBS_NAMES.index("q_pump")])
-        elif name in OBS_NAMES[:N_STATE]:
-            columns[name] = rec[:, OBS_NAMES.index(name)]
+            columns[name] = atp_from_pump_charge(rec[:, rec_names.index("q_pump")])
         else:
-            columns[name] = rec[:, N_STATE + extra.index(OBS_NAMES.index(name))]
-    report = conservation_report(cell, rec[:, :N_STATE])
+            columns[name] = rec[:, rec_names.index(name)]
+    report = conservation_report(cell, audit)
     attrs = {
         "title": f"nakpump simulation of '{cell.name}'",
         "preset": cell.name,

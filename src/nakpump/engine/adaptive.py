@@ -62,11 +62,12 @@ def _extrapolate(y, y_half, y_full, weight, y_new):
 
 @numba.njit(cache=True)
 def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_first, h_max,
-                       rec_times, rec_idx, rec_out, threshold, spikes):
+                       rec_times, rec_idx, rec_out, audit_times, audit_out, threshold, spikes):
     """Integrate y in place over the segments (ms) with local error ≤ rtol·|y| + atol.
 
-    Records observables rec_idx at rec_times (sorted, ms) into rec_out; spike
-    times into spikes. Returns (spikes detected, accepted steps, rejected steps).
+    Records observables rec_idx at rec_times (sorted, ms) into rec_out, full
+    states at audit_times into audit_out; spike times into spikes. Returns
+    (spikes detected, accepted steps, rejected steps).
     """
     n = y.shape[0]
     weight = 1.0 / (2.0**order - 1.0)  # Richardson weight for a step of this order
@@ -80,6 +81,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_fir
     n_acc = 0
     n_rej = 0
     k_rec = 0
+    k_audit = 0
     h = h_first
     armed = y[V] < threshold
     n_seg = seg_t.shape[0] - 1
@@ -94,6 +96,9 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_fir
             for j in range(rec_idx.shape[0]):
                 rec_out[k_rec, j] = obs[rec_idx[j]]
             k_rec += 1
+        while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t:
+            audit_out[k_audit, :] = y
+            k_audit += 1
         while t < t_end:
             h = min(h, h_max, t_end - t)
             last = t + h >= t_end - 1e-12 * max(1.0, abs(t_end))
@@ -131,6 +136,11 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_fir
                 for j in range(rec_idx.shape[0]):
                     rec_out[k_rec, j] = obs[rec_idx[j]]
                 k_rec += 1
+            while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t_new:
+                w = (audit_times[k_audit] - t) / (t_new - t)
+                for j in range(n):
+                    audit_out[k_audit, j] = (1.0 - w) * y[j] + w * y_new[j]
+                k_audit += 1
             y[:] = y_new
             t = t_new
             n_acc += 1

@@ -19,13 +19,14 @@ from nakpump.engine.layout import N_OBS, V
 
 @numba.njit(cache=True)
 def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, rec_out,
-                    threshold, spikes):
+                    audit_every, audit_out, threshold, spikes):
     """Integrate y in place from seg_t[0] to seg_t[-1] (ms) with step dt (ms).
 
     Records the observables rec_idx at t = 0 and every rec_every steps (and at
-    the end) into rec_t/rec_out; writes spike times (ms) into spikes. Returns
-    (samples recorded, spikes detected); detected spikes beyond the buffer are
-    counted but not stored.
+    the end) into rec_t/rec_out, and the full state every audit_every steps
+    (and at both ends) into audit_out, for the conservation report; writes
+    spike times (ms) into spikes. Returns (samples, audits, spikes detected);
+    detected spikes beyond the buffer are counted but not stored.
     """
     t_end = seg_t[seg_t.shape[0] - 1]
     n_seg = seg_t.shape[0] - 1
@@ -33,7 +34,6 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, 
     obs = np.empty(N_OBS)
     seg = 0
     enter_segment(y, p, seg_d[0])
-    n_rec = 0
     n_spk = 0
     armed = y[V] < threshold
 
@@ -42,6 +42,8 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, 
     for j in range(rec_idx.shape[0]):
         rec_out[0, j] = obs[rec_idx[j]]
     n_rec = 1
+    audit_out[0, :] = y
+    n_audit = 1
 
     for k in range(n_steps):
         t = seg_t[0] + k * dt
@@ -72,4 +74,7 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, 
             for j in range(rec_idx.shape[0]):
                 rec_out[n_rec, j] = obs[rec_idx[j]]
             n_rec += 1
-    return n_rec, n_spk
+        if (k + 1) % audit_every == 0 or k == n_steps - 1:
+            audit_out[n_audit, :] = y
+            n_audit += 1
+    return n_rec, n_audit, n_spk
