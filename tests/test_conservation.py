@@ -112,3 +112,24 @@ def test_fixed_concentration_mode_reports_not_applicable(hh):
     # With concentrations held fixed the invariants do not hold by assumption: NaN, not 0
     ds = nk.simulate(hh, 50.0, [nk.Stimulus(amplitude=10.0)])
     assert all(np.isnan(v) for v in nk.conservation(ds).values())
+
+
+@pytest.mark.parametrize("method", ["fixed", "adaptive"])
+def test_streamed_and_chunked_runs_equal_the_whole_run(cortical, tmp_path, method):
+    # Issue 5: long runs stream to disk in chunks; a run in chunks (streamed, or with a
+    # progress callback) takes exactly the steps of the whole run: identical numbers
+    proto = [nk.Stimulus(amplitude=3.0), nk.PumpBlock(start=20_000.0)]
+    kw = dict(method=method, record=["v", "na_i"], record_interval=1.0)
+    whole = nk.simulate(cortical, 40_000.0, proto, **kw)
+    calls = []
+    chunked = nk.simulate(cortical, 40_000.0, proto, progress=lambda t, total: calls.append(t),
+                          **kw)
+    path = tmp_path / "run.nc"
+    streamed = nk.simulate(cortical, 40_000.0, proto, output=path, **kw)
+    assert len(calls) >= 10 and calls[-1] == 40_000.0
+    for other in (chunked, streamed):
+        assert np.array_equal(other.v.values, whole.v.values)
+        assert np.array_equal(other.spike_time.values, whole.spike_time.values)
+        assert other.attrs["conservation"] == whole.attrs["conservation"]
+    assert streamed.v.attrs["units"] == "mV"
+    assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]  # no temporary left behind

@@ -236,7 +236,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
               nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
     """
     from nakpump.scenario import load_scenario, scenario_of_result
-    from nakpump.storage import check_output_path, load_netcdf, save_csv, save_netcdf
+    from nakpump.storage import check_output_path, load_netcdf, save_csv
 
     if (scenario is None) == (preset_name is None):
         raise SpecError("scenario", None if scenario is None else str(scenario),
@@ -256,9 +256,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
                                    dt)
         spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
-    ds = _run_with_progress(spec, quiet=as_json)
-    if output is not None:
-        save_netcdf(ds, output)
+    ds = _run_with_progress(spec, quiet=as_json, output=output)
     if csv is not None:
         save_csv(ds, csv)
     summary = run_summary(ds, None if output is None else str(output))
@@ -278,17 +276,18 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             typer.echo(f"written: {output}")
 
 
-def _run_with_progress(spec, quiet: bool):
-    """Run a scenario with a rich progress bar on stderr when that is a terminal."""
+def _run_with_progress(spec, quiet: bool, output):
+    """Run a scenario (streaming to output, if given) with a progress bar on a terminal."""
     long_run = spec.duration / spec.dt > 4e6  # ≳ 1–2 s of wall time
-    if quiet or not sys.stderr.isatty() or spec.method != "fixed" or not long_run:
-        return spec.run()
+    if quiet or not sys.stderr.isatty() or spec.method == "reference" or not long_run:
+        return spec.run(output=output)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("run", total=spec.duration)
-        return spec.run(progress=lambda t, _total: bar.update(task, completed=t))
+        return spec.run(progress=lambda t, _total: bar.update(task, completed=t),
+                        output=output)
 
 
 @app.command()

@@ -84,16 +84,18 @@ class Scenario:
     record: tuple[str, ...] | None = None
     record_interval: float | None = None  # ms
 
-    def run(self, progress: Callable[[float, float], None] | None = None) -> xr.Dataset:
+    def run(self, progress: Callable[[float, float], None] | None = None,
+            output: str | os.PathLike | None = None) -> xr.Dataset:
         """Simulate; the result carries this scenario in attrs["scenario"].
 
-        progress(t_done, duration) (ms) is called between chunks of a fixed-step run.
+        progress(t_done, duration) (ms) is called between chunks; with output (a
+        NetCDF path) the recording streams to disk and the result is read from it.
         """
         ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
-                      atol=self.atol, scheme=self.scheme, h_max=self.h_max, progress=progress)
-        ds.attrs["scenario"] = json.dumps(self.to_dict())
+                      atol=self.atol, scheme=self.scheme, h_max=self.h_max, progress=progress,
+                      scenario=json.dumps(self.to_dict()), output=output)
         return ds
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -17,7 +18,16 @@ import numpy as np
 import xarray as xr
 
 from nakpump import __version__
-from nakpump.engine.adaptive import integrate_adaptive
+from nakpump.engine.adaptive import (
+    C_ARMED,
+    C_AUDIT,
+    C_H,
+    C_REC,
+    C_SEG,
+    C_T,
+    N_CLOCK,
+    integrate_adaptive,
+)
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.fixed import integrate_fixed
 from nakpump.engine.layout import (
@@ -26,12 +36,14 @@ from nakpump.engine.layout import (
     N_STATE,
     OBS_NAMES,
     P_SCHEME,
+    V,
 )
 from nakpump.engine.reference import integrate_reference
 from nakpump.errors import SpecError
 from nakpump.model.spec import CellSpec, _check_number, spec_to_dict
 from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
+from nakpump.storage import ResultStream, check_output_path, open_result
 
 METHODS = ("fixed", "adaptive", "reference")
 SCHEMES = {"euler": 1, "strang": 2}  # step scheme → order of accuracy
@@ -44,50 +56,100 @@ MAX_DEFAULT_SAMPLES = 200_000
 AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
 
 
-N_CHUNKS = 50  # a fixed-step run with a progress callback reports this often
+N_CHUNKS = 50  # a run with a progress callback reports this often
+STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
 
-def _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, progress):
-    """Drive the fixed-step kernel, in chunks when progress is wanted.
-
-    Returns (time, recorded observables, audited full states, spike times).
-    """
+def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks):
+    """Run the fixed-step kernel in chunks on the recording grid; yield each chunk's
+    (t_end, sample times, observables, audited full states, spike times)."""
     duration = seg_t[-1]
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
     audit_every = max(1, math.ceil(n_steps / AUDIT_SAMPLES))
-    if progress is None:
-        bounds = [0, n_steps]
-    else:  # chunk edges on the recording grid, so samples stay evenly spaced
-        per = max(rec_every, math.ceil(n_steps / N_CHUNKS / rec_every) * rec_every)
-        bounds = list(range(0, n_steps, per)) + [n_steps]
-    times, recs, audits, spikes = [], [], [], []
-    for k0, k1 in itertools.pairwise(bounds):
+    per = max(rec_every, math.ceil(n_steps / n_chunks / rec_every) * rec_every)
+    bounds = [*range(0, n_steps, per), n_steps]
+    for i, (k0, k1) in enumerate(itertools.pairwise(bounds)):
         t0, t1 = k0 * dt, min(k1 * dt, duration)
-        lo = max(int(np.searchsorted(seg_t, t0, side="right")) - 1, 0)
-        hi = int(np.searchsorted(seg_t, t1, side="left"))
-        c_t = np.concatenate(([t0], seg_t[lo + 1:hi], [t1]))
-        c_d = seg_d[lo:hi]
+        c_t, c_d = _segments_between(seg_t, seg_d, t0, t1)
         n = k1 - k0
-        n_max = n // rec_every + 2
-        rec_t = np.empty(n_max)
-        rec_out = np.empty((n_max, rec_idx.size))
+        rec_t = np.empty(n // rec_every + 2)
+        rec_out = np.empty((rec_t.size, rec_idx.size))
         audit = np.empty((n // audit_every + 2, N_STATE))
         spk = np.empty(int(t1 - t0) + 16)  # room for 1 kHz firing
-        n_rec, n_audit, n_spk = integrate_fixed(y, p, c_t, c_d, dt, n, rec_every, rec_idx,
+        n_rec, n_audit, n_spk = integrate_fixed(y, p, c_t, c_d, dt, k0, n, rec_every, rec_idx,
                                                 rec_t, rec_out, audit_every, audit, threshold,
                                                 spk)
-        if n_spk > spk.size:
-            warnings.warn(f"{n_spk} spikes in {t0:g}–{t1:g} ms, only {spk.size} kept",
-                          stacklevel=3)
-        first = 0 if not times else 1  # a chunk's first sample is the previous one's last
-        times.append(rec_t[first:n_rec])
-        recs.append(rec_out[first:n_rec])
-        audits.append(audit[first:n_audit])
-        spikes.append(spk[:min(n_spk, spk.size)])
-        if progress is not None:
-            progress(t1, duration)
-    return (np.concatenate(times), np.concatenate(recs), np.concatenate(audits),
-            np.concatenate(spikes))
+        _warn_spikes(n_spk, spk.size, t0, t1)
+        first = 0 if i == 0 else 1  # a chunk's first sample is the previous one's last
+        yield (t1, rec_t[first:n_rec], rec_out[first:n_rec], audit[first:n_audit],
+               spk[:min(n_spk, spk.size)])
+
+
+def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, times, rec_idx,
+                     threshold, n_chunks, stats):
+    """Run the adaptive kernel in chunks of the sample grid `times`; yield like _fixed_chunks.
+
+    A chunk ends with the first accepted step past its soft end, so chunks take
+    exactly the steps of a run in one piece. stats collects accepted/rejected steps.
+    """
+    step = max(1, math.ceil(times.size / AUDIT_SAMPLES))
+    audit_times = np.unique(np.append(times[::step], times[-1]))
+    atol_vec = atol * np.array(ATOL_SCALE)
+    err_idx = np.array(ERROR_CONTROLLED)
+    clock = np.zeros(N_CLOCK)
+    clock[C_H] = 0.025
+    clock[C_ARMED] = 1.0 if y[V] < threshold else 0.0
+    duration = seg_t[-1]
+    interval = times[1] - times[0] if times.size > 1 else duration
+    margin_rec = int(h_max / interval) + 2  # samples one step past the soft end can add
+    margin_audit = int(h_max / (audit_times[1] - audit_times[0] if audit_times.size > 1
+                                else duration)) + 2
+    per = max(1, math.ceil((times.size - 1) / n_chunks))
+    for k1 in [*range(per, times.size - 1, per), times.size - 1]:
+        t_soft = times[k1] if k1 < times.size - 1 else math.inf
+        k_rec, k_audit = int(clock[C_REC]), int(clock[C_AUDIT])
+        n_rec_max = min(times.size - k_rec, k1 + 1 - k_rec + margin_rec)
+        n_audit_max = min(audit_times.size - k_audit,
+                          int(np.searchsorted(audit_times, times[k1], side="right"))
+                          - k_audit + margin_audit)
+        rec_out = np.empty((n_rec_max, rec_idx.size))
+        audit = np.empty((n_audit_max, N_STATE))
+        spk = np.empty(int(times[k1] - clock[C_T]) + 16 + int(h_max))
+        t0 = clock[C_T]
+        n_spk, n_acc, n_rej = integrate_adaptive(
+            y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock, t_soft, times,
+            rec_idx, rec_out, audit_times, audit, threshold, spk)
+        stats["steps"] += int(n_acc)
+        stats["rejected"] += int(n_rej)
+        _warn_spikes(n_spk, spk.size, t0, clock[C_T])
+        n_rec, n_audit = int(clock[C_REC]) - k_rec, int(clock[C_AUDIT]) - k_audit
+        yield (min(clock[C_T], duration), times[k_rec:k_rec + n_rec], rec_out[:n_rec],
+               audit[:n_audit], spk[:min(n_spk, spk.size)])
+        if clock[C_SEG] >= seg_t.size - 1:
+            break
+
+
+def _segments_between(seg_t, seg_d, t0, t1):
+    """The protocol's segments restricted to [t0, t1] (ms)."""
+    lo = max(int(np.searchsorted(seg_t, t0, side="right")) - 1, 0)
+    hi = int(np.searchsorted(seg_t, t1, side="left"))
+    return np.concatenate(([t0], seg_t[lo + 1:hi], [t1])), seg_d[lo:hi]
+
+
+def _warn_spikes(n_spk, kept, t0, t1):
+    if n_spk > kept:
+        warnings.warn(f"{n_spk} spikes in {t0:g}–{t1:g} ms, only {kept} kept", stacklevel=4)
+
+
+def _columns(names, rec_names, rec):
+    """The requested variables from the recorded observables (atp_used from q_pump)."""
+    out = {}
+    for name in names:
+        if name == "atp_used":
+            out[name] = atp_from_pump_charge(rec[:, rec_names.index("q_pump")])
+        else:
+            out[name] = rec[:, rec_names.index(name)]
+    return out
 
 
 def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
@@ -95,7 +157,9 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
              record_interval: float | None = None, threshold: float = 0.0,
              solver: str = "LSODA", rtol: float | None = None, atol: float | None = None,
              h_max: float = 50.0, scheme: str = "strang",
-             progress: Callable[[float, float], None] | None = None) -> xr.Dataset:
+             output: str | os.PathLike | None = None,
+             progress: Callable[[float, float], None] | None = None,
+             scenario: str | None = None) -> xr.Dataset:
     """Simulate a cell for duration (ms) under a protocol; return a labelled Dataset.
 
     method: "fixed" (step dt ms of the given scheme: "strang", second order,
@@ -109,8 +173,10 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     record_interval (ms): sampling interval, a multiple of dt for "fixed"
     (default: dt, coarsened so that at most 200 000 samples are kept).
     threshold (mV): spike detection level (upward crossings).
-    progress: called as progress(t_done, duration) (ms) between chunks of a
-    fixed-step run, e.g. to draw a progress bar.
+    output: a NetCDF path; the recording is then streamed to it in chunks (memory
+    does not grow with the run) and the Dataset returned is read lazily from it.
+    progress: called as progress(t_done, duration) (ms) between chunks.
+    scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     The conservation report (conservation_report) is in attrs["conservation"].
     """
     if not isinstance(cell, CellSpec):
@@ -124,12 +190,15 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
     if solver not in REFERENCE_SOLVERS:
         raise SpecError("solver", solver, "one of " + ", ".join(REFERENCE_SOLVERS))
-    default_tol = 1e-9 if method == "reference" else (1e-5 if method == "adaptive" else None)
-    rtol = default_tol if rtol is None else rtol
-    atol = (default_tol if method == "reference" else 1e-6) if atol is None else atol
-    _check_number("rtol", rtol if rtol is not None else 1e-9, lower=0.0, upper=0.1)
+    if rtol is None:
+        rtol = 1e-9 if method == "reference" else 1e-5
+    if atol is None:
+        atol = 1e-9 if method == "reference" else 1e-6
+    _check_number("rtol", rtol, lower=0.0, upper=0.1)
     _check_number("atol", atol, lower=0.0)
     _check_number("h_max", h_max, lower=0.0, unit="ms")
+    if output is not None:
+        output = check_output_path(output)
     names = tuple(DEFAULT_RECORD if record is None else record)
     for name in names:
         if name not in RECORDABLE:
@@ -155,51 +224,8 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     seg_t, seg_d = compile_protocol(protocol, cell, duration)
     # The requested observables (atp_used is derived from q_pump); full states are kept
     # separately on a coarser grid for the conservation report.
-    wanted = [("q_pump" if n == "atp_used" else n) for n in names]
-    rec_names = list(dict.fromkeys(wanted))
+    rec_names = list(dict.fromkeys(("q_pump" if n == "atp_used" else n) for n in names))
     rec_idx = np.array([OBS_NAMES.index(n) for n in rec_names], dtype=np.int64)
-
-    if method == "fixed":
-        time, rec, audit, spikes = _run_fixed(y, p, seg_t, seg_d, dt, rec_every, rec_idx,
-                                              threshold, progress)
-        integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
-    else:
-        time = np.arange(0.0, duration, interval)
-        if duration - time[-1] > 1e-9 * duration:
-            time = np.append(time, duration)
-        else:
-            time[-1] = duration
-        step = max(1, math.ceil(time.size / AUDIT_SAMPLES))
-        audit_times = time[::step] if time[::step][-1] == time[-1] else np.append(
-            time[::step], time[-1])
-    if method == "adaptive":
-        rec = np.empty((time.size, rec_idx.size))
-        audit = np.empty((audit_times.size, N_STATE))
-        spikes = np.empty(int(duration) + 16)  # room for 1 kHz firing
-        atol_vec = atol * np.array(ATOL_SCALE)
-        n_spk, n_acc, n_rej = integrate_adaptive(
-            y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol_vec, np.array(ERROR_CONTROLLED),
-            min(dt, 0.025),
-            h_max, time, rec_idx, rec, audit_times, audit, threshold, spikes)
-        spikes = spikes[:min(n_spk, spikes.size)]
-        integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
-                      "h_max": h_max, "steps": int(n_acc), "rejected": int(n_rej)}
-    elif method == "reference":
-        full = np.arange(N_STATE, dtype=np.int64)
-        rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, time,
-                                                np.concatenate((full, rec_idx)), threshold,
-                                                method=solver, rtol=rtol, atol=atol)
-        audit, rec = rec[:, :N_STATE], rec[:, N_STATE:]
-        integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
-                      "nfev": int(nfev)}
-
-    columns = {}
-    for name in names:
-        if name == "atp_used":
-            columns[name] = atp_from_pump_charge(rec[:, rec_names.index("q_pump")])
-        else:
-            columns[name] = rec[:, rec_names.index(name)]
-    report = conservation_report(cell, audit)
     attrs = {
         "title": f"nakpump simulation of '{cell.name}'",
         "preset": cell.name,
@@ -207,10 +233,61 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         "duration_ms": float(duration),
         "record_interval_ms": float(interval),
         "spike_threshold_mV": float(threshold),
-        "integrator": json.dumps(integrator),
         "spec": json.dumps(spec_to_dict(cell)),
         "protocol": json.dumps([event_to_dict(ev) for ev in protocol]),
-        "conservation": json.dumps(report),
     }
-    return build_dataset(time=time, columns=columns, spikes=np.asarray(spikes, dtype=float),
-                         attrs=attrs)
+    if scenario is not None:
+        attrs["scenario"] = scenario
+
+    n_samples = duration / interval
+    n_chunks = 1
+    if output is not None:
+        n_chunks = max(1, math.ceil(n_samples / STREAM_CHUNK))
+    if progress is not None:
+        n_chunks = max(n_chunks, N_CHUNKS)
+    times = np.arange(0.0, duration, interval)
+    if duration - times[-1] > 1e-9 * duration:
+        times = np.append(times, duration)
+    else:
+        times[-1] = duration
+    stats = {"steps": 0, "rejected": 0}
+    if method == "fixed":
+        chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks)
+        integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
+    elif method == "adaptive":
+        chunks = _adaptive_chunks(y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol, h_max,
+                                  times, rec_idx, threshold, n_chunks, stats)
+        integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
+                      "h_max": h_max}
+    else:
+        full = np.arange(N_STATE, dtype=np.int64)
+        rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, times,
+                                                np.concatenate((full, rec_idx)), threshold,
+                                                method=solver, rtol=rtol, atol=atol)
+        chunks = iter([(duration, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes)])
+        integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
+                      "nfev": int(nfev)}
+
+    def finish_attrs(audit):
+        integrator.update(stats if method == "adaptive" else {})
+        return {**attrs, "integrator": json.dumps(integrator),
+                "conservation": json.dumps(conservation_report(cell, audit))}
+
+    if output is None:
+        parts = []
+        for t_done, *part in chunks:
+            parts.append(part)
+            if progress is not None:
+                progress(t_done, duration)
+        time, rec, audit, spikes = (np.concatenate(col) for col in zip(*parts))
+        return build_dataset(time=time, columns=_columns(names, rec_names, rec),
+                             spikes=spikes, attrs=finish_attrs(audit))
+    with ResultStream(output, names) as stream:
+        audits = []
+        for t_done, time, rec, audit, spikes in chunks:
+            stream.append(time, _columns(names, rec_names, rec), spikes)
+            audits.append(audit)
+            if progress is not None:
+                progress(t_done, duration)
+        stream.finish(finish_attrs(np.concatenate(audits)))
+    return open_result(output)

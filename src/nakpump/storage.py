@@ -1,4 +1,4 @@
-"""Results on disk: NetCDF (CF-style attrs) and CSV, written atomically.
+"""Results on disk: NetCDF (CF-style attrs), streamed or whole, and CSV, written atomically.
 
 A result is written to a temporary file beside its destination and renamed on
 success, so an interrupted or failed write never leaves a partial file.
@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from nakpump.errors import SpecError
@@ -76,3 +77,77 @@ def save_csv(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     frame.columns = [f"{c} [{ds[c].attrs.get('units', '')}]" for c in frame.columns]
     frame.index.name = "time [ms]"
     return atomic_write(out, lambda tmp: frame.to_csv(tmp))
+
+
+class ResultStream:
+    """Write a run's recording to NetCDF chunk by chunk, so memory stays flat.
+
+    Variables are created with the units and long_name of results.VARIABLES
+    on an unlimited time dimension; spike times go on an unlimited spike
+    dimension. The file is written under a temporary name and renamed by
+    finish(); leaving the `with` block without finish() removes it.
+    """
+
+    def __init__(self, path: str | os.PathLike, names: tuple[str, ...]):
+        from nakpump.results import VARIABLES
+
+        self.path = check_output_path(path)
+        self.names = names
+        self._meta = VARIABLES
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
+                                         dir=self.path.parent)
+        os.close(fd)
+        self._done = False
+
+    def __enter__(self) -> ResultStream:
+        import h5netcdf
+
+        self._file = h5netcdf.File(self._tmp, "w")
+        self._file.dimensions = {"time": None, "spike": None}
+        chunk = (65_536,)
+        var = self._file.create_variable("time", ("time",), float, chunks=chunk)
+        var.attrs.update({"units": "ms", "long_name": "time"})
+        for name in self.names:
+            var = self._file.create_variable(name, ("time",), float, chunks=chunk)
+            units, long_name = self._meta[name]
+            var.attrs.update({"units": units, "long_name": long_name})
+        var = self._file.create_variable("spike_time", ("spike",), float, chunks=(4096,))
+        var.attrs.update({"units": "ms", "long_name": "spike times (upward threshold "
+                                                     "crossings)"})
+        return self
+
+    def _extend(self, dim: str, names: list[str], columns: list[np.ndarray]) -> None:
+        n0 = self._file.dimensions[dim].size
+        n1 = n0 + len(columns[0])
+        self._file.resize_dimension(dim, n1)
+        for name, values in zip(names, columns):
+            self._file.variables[name][n0:n1] = values
+
+    def append(self, time: np.ndarray, columns: dict[str, np.ndarray],
+               spikes: np.ndarray) -> None:
+        """Add samples (time in ms, one array per recorded variable) and spike times."""
+        if time.size:
+            self._extend("time", ["time", *columns], [time, *columns.values()])
+        if spikes.size:
+            self._extend("spike", ["spike_time"], [spikes])
+
+    def finish(self, attrs: dict[str, str]) -> None:
+        """Write the run's attributes, close and move the file into place."""
+        self._file.attrs.update(attrs)
+        self._file.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self._tmp, 0o666 & ~umask)
+        os.replace(self._tmp, self.path)
+        self._done = True
+
+    def __exit__(self, *exc) -> None:
+        if not self._done:
+            self._file.close()
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+
+
+def open_result(path: str | os.PathLike) -> xr.Dataset:
+    """A result on disk, opened lazily (data are read when used)."""
+    return xr.open_dataset(path, engine=NETCDF_ENGINE)

@@ -60,14 +60,23 @@ def _extrapolate(y, y_half, y_full, weight, y_new):
             y_new[j] = y[j] + (d_half + weight * (d_half - d_full))
 
 
-@numba.njit(cache=True)
-def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_first, h_max,
-                       rec_times, rec_idx, rec_out, audit_times, audit_out, threshold, spikes):
-    """Integrate y in place over the segments (ms) with local error ≤ rtol·|y| + atol.
+# clock: the integrator's position, carried from one call to the next
+C_T, C_SEG, C_H, C_ARMED, C_ENTERED, C_REC, C_AUDIT = range(7)
+N_CLOCK = 7
 
-    Records observables rec_idx at rec_times (sorted, ms) into rec_out, full
-    states at audit_times into audit_out; spike times into spikes. Returns
-    (spikes detected, accepted steps, rejected steps).
+
+@numba.njit(cache=True)
+def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock,
+                       t_soft, rec_times, rec_idx, rec_out, audit_times, audit_out, threshold,
+                       spikes):
+    """Integrate y in place with local error ≤ rtol·|y| + atol, from the clock's position
+    until the first accepted step that reaches t_soft (ms), or the end of the segments.
+
+    clock (N_CLOCK floats) holds time, segment, next step size, spike-detector state and
+    the indices of the next sample in rec_times and audit_times; a run split into calls
+    takes exactly the steps of one call. Observables rec_idx at rec_times are written to
+    rec_out and full states at audit_times to audit_out, both from row 0 at this call's
+    first sample; spike times to spikes. Returns (spikes, accepted, rejected steps).
     """
     n = y.shape[0]
     weight = 1.0 / (2.0**order - 1.0)  # Richardson weight for a step of this order
@@ -80,26 +89,37 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_fir
     n_spk = 0
     n_acc = 0
     n_rej = 0
-    k_rec = 0
-    k_audit = 0
-    h = h_first
-    armed = y[V] < threshold
+    t = clock[C_T]
+    s = int(clock[C_SEG])
+    h = clock[C_H]
+    armed = clock[C_ARMED] > 0.5
+    entered = clock[C_ENTERED] > 0.5
+    k_rec = int(clock[C_REC])
+    k_audit = int(clock[C_AUDIT])
+    rec0 = k_rec
+    audit0 = k_audit
     n_seg = seg_t.shape[0] - 1
-    for s in range(n_seg):
+    stop = False
+    while s < n_seg and not stop:
         d = seg_d[s]
-        enter_segment(y, p, d)
-        t = seg_t[s]
+        if not entered:
+            enter_segment(y, p, d)
+            t = seg_t[s]
+            entered = True
+            # samples at the very start of a segment see its drive
+            while k_rec < rec_times.shape[0] and rec_times[k_rec] <= t:
+                observe(y, p, d, obs)
+                for j in range(rec_idx.shape[0]):
+                    rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
+                k_rec += 1
+            while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t:
+                audit_out[k_audit - audit0, :] = y
+                k_audit += 1
         t_end = seg_t[s + 1]
-        # samples that fall at the very start of this segment see its drive
-        while k_rec < rec_times.shape[0] and rec_times[k_rec] <= t:
-            observe(y, p, d, obs)
-            for j in range(rec_idx.shape[0]):
-                rec_out[k_rec, j] = obs[rec_idx[j]]
-            k_rec += 1
-        while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t:
-            audit_out[k_audit, :] = y
-            k_audit += 1
         while t < t_end:
+            if t >= t_soft:
+                stop = True
+                break
             h = min(h, h_max, t_end - t)
             last = t + h >= t_end - 1e-12 * max(1.0, abs(t_end))
             if last:
@@ -134,16 +154,26 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_fir
                     y_rec[j] = (1.0 - w) * y[j] + w * y_new[j]
                 observe(y_rec, p, d, obs)
                 for j in range(rec_idx.shape[0]):
-                    rec_out[k_rec, j] = obs[rec_idx[j]]
+                    rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
                 k_rec += 1
             while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t_new:
                 w = (audit_times[k_audit] - t) / (t_new - t)
                 for j in range(n):
-                    audit_out[k_audit, j] = (1.0 - w) * y[j] + w * y_new[j]
+                    audit_out[k_audit - audit0, j] = (1.0 - w) * y[j] + w * y_new[j]
                 k_audit += 1
             y[:] = y_new
             t = t_new
             n_acc += 1
             growth = 5.0 if err == 0.0 else min(5.0, 0.9 * err**-expo)
             h = h * max(growth, 0.2)
+        if not stop:
+            s += 1
+            entered = False
+    clock[C_T] = t
+    clock[C_SEG] = s
+    clock[C_H] = h
+    clock[C_ARMED] = 1.0 if armed else 0.0
+    clock[C_ENTERED] = 1.0 if entered else 0.0
+    clock[C_REC] = k_rec
+    clock[C_AUDIT] = k_audit
     return n_spk, n_acc, n_rej

@@ -18,9 +18,12 @@ from nakpump.engine.layout import N_OBS, V
 
 
 @numba.njit(cache=True)
-def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, rec_out,
+def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                     audit_every, audit_out, threshold, spikes):
-    """Integrate y in place from seg_t[0] to seg_t[-1] (ms) with step dt (ms).
+    """Integrate y in place from seg_t[0] = k0·dt to seg_t[-1] (ms) with step dt (ms).
+
+    Step k ends at (k0 + k + 1)·dt, so a run split into chunks takes exactly the
+    steps of the whole run.
 
     Records the observables rec_idx at t = 0 and every rec_every steps (and at
     the end) into rec_t/rec_out, and the full state every audit_every steps
@@ -46,8 +49,8 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, n_steps, rec_every, rec_idx, rec_t, 
     n_audit = 1
 
     for k in range(n_steps):
-        t = seg_t[0] + k * dt
-        t1 = min(seg_t[0] + (k + 1) * dt, t_end)
+        t = seg_t[0] if k == 0 else (k0 + k) * dt
+        t1 = min((k0 + k + 1) * dt, t_end)
         while True:
             t_stop = min(t1, seg_t[seg + 1])
             h = t_stop - t
