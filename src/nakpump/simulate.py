@@ -1,8 +1,10 @@
 """One door to every integrator: simulate(cell, duration, protocol) → xarray Dataset.
 
 Data flows one way: the validated CellSpec and protocol become flat arrays
-(engine.compile, protocols), a kernel integrates them (engine.fixed or
-engine.reference), and results.build_dataset labels what comes back.
+(engine.compile, protocols), a kernel integrates them (engine.fixed,
+engine.adaptive or engine.reference) chunk by chunk, and the chunks are either
+gathered into a labelled Dataset (results.build_dataset) or streamed to
+NetCDF (storage.ResultStream).
 """
 
 from __future__ import annotations
@@ -54,8 +56,6 @@ DEFAULT_RECORD = ("v", "m", "h", "n", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_
                   "q_na", "q_k", "q_pump", "atp_used")
 MAX_DEFAULT_SAMPLES = 200_000
 AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
-
-
 N_CHUNKS = 50  # a run with a progress callback reports this often
 STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
