@@ -85,46 +85,63 @@ def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunk
                spk[:min(n_spk, spk.size)])
 
 
-def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, times, rec_idx,
+class _Grid:
+    """Sample times k·interval (ms), the last one at the run's end, made on demand."""
+
+    def __init__(self, duration: float, interval: float):
+        self.duration = duration
+        self.interval = interval
+        n = math.floor(duration / interval + 1e-9)
+        self.size = n + (1 if abs(n * interval - duration) <= 1e-9 * duration else 2)
+
+    def at(self, k: np.ndarray) -> np.ndarray:
+        """Times of the samples with indices k (ms)."""
+        return np.where(k == self.size - 1, self.duration, k * self.interval)
+
+    def times(self, k0: int, k1: int) -> np.ndarray:
+        """Times of samples k0 … k1 − 1 (ms)."""
+        return self.at(np.arange(k0, min(k1, self.size)))
+
+
+def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx,
                      threshold, n_chunks, stats):
-    """Run the adaptive kernel in chunks of the sample grid `times`; yield like _fixed_chunks.
+    """Run the adaptive kernel in chunks of the sample grid; yield like _fixed_chunks.
 
     A chunk ends with the first accepted step past its soft end, so chunks take
-    exactly the steps of a run in one piece. stats collects accepted/rejected steps.
+    exactly the steps of a run in one piece; only a chunk's own sample times are
+    made. stats collects accepted and rejected steps.
     """
-    step = max(1, math.ceil(times.size / AUDIT_SAMPLES))
-    audit_times = np.unique(np.append(times[::step], times[-1]))
+    every = max(1, math.ceil(grid.size / AUDIT_SAMPLES))  # audit a is sample a·every
+    n_audit = math.ceil((grid.size - 1) / every) + 1  # … and the last is the last sample
+
+    def audit_times(a0, a1):
+        return grid.at(np.minimum(np.arange(a0, min(a1, n_audit)) * every, grid.size - 1))
+
     atol_vec = atol * np.array(ATOL_SCALE)
     err_idx = np.array(ERROR_CONTROLLED)
     clock = np.zeros(N_CLOCK)
     clock[C_H] = 0.025
     clock[C_ARMED] = 1.0 if y[V] < threshold else 0.0
-    duration = seg_t[-1]
-    interval = times[1] - times[0] if times.size > 1 else duration
-    margin_rec = int(h_max / interval) + 2  # samples one step past the soft end can add
-    margin_audit = int(h_max / (audit_times[1] - audit_times[0] if audit_times.size > 1
-                                else duration)) + 2
-    per = max(1, math.ceil((times.size - 1) / n_chunks))
-    for k1 in [*range(per, times.size - 1, per), times.size - 1]:
-        t_soft = times[k1] if k1 < times.size - 1 else math.inf
+    margin = int(h_max / grid.interval) + 2  # samples one step past the soft end can add
+    per = max(1, math.ceil((grid.size - 1) / n_chunks))
+    for k1 in [*range(per, grid.size - 1, per), grid.size - 1]:
+        t_soft = grid.times(k1, k1 + 1)[0] if k1 < grid.size - 1 else math.inf
         k_rec, k_audit = int(clock[C_REC]), int(clock[C_AUDIT])
-        n_rec_max = min(times.size - k_rec, k1 + 1 - k_rec + margin_rec)
-        n_audit_max = min(audit_times.size - k_audit,
-                          int(np.searchsorted(audit_times, times[k1], side="right"))
-                          - k_audit + margin_audit)
-        rec_out = np.empty((n_rec_max, rec_idx.size))
-        audit = np.empty((n_audit_max, N_STATE))
-        spk = np.empty(int(times[k1] - clock[C_T]) + 16 + int(h_max))
+        rec_t = grid.times(k_rec, k1 + 1 + margin)
+        a_t = audit_times(k_audit, k1 // every + 2 + margin // every + 1)
+        rec_out = np.empty((rec_t.size, rec_idx.size))
+        audit = np.empty((a_t.size, N_STATE))
         t0 = clock[C_T]
+        spk = np.empty(int(rec_t[-1] - t0) + 16)  # room for 1 kHz firing
         n_spk, n_acc, n_rej = integrate_adaptive(
-            y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock, t_soft, times,
-            rec_idx, rec_out, audit_times, audit, threshold, spk)
+            y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock, t_soft, rec_t,
+            rec_idx, rec_out, a_t, audit, threshold, spk)
         stats["steps"] += int(n_acc)
         stats["rejected"] += int(n_rej)
         _warn_spikes(n_spk, spk.size, t0, clock[C_T])
-        n_rec, n_audit = int(clock[C_REC]) - k_rec, int(clock[C_AUDIT]) - k_audit
-        yield (min(clock[C_T], duration), times[k_rec:k_rec + n_rec], rec_out[:n_rec],
-               audit[:n_audit], spk[:min(n_spk, spk.size)])
+        n_rec, n_aud = int(clock[C_REC]) - k_rec, int(clock[C_AUDIT]) - k_audit
+        yield (min(clock[C_T], grid.duration), rec_t[:n_rec], rec_out[:n_rec],
+               audit[:n_aud], spk[:min(n_spk, spk.size)])
         if clock[C_SEG] >= seg_t.size - 1:
             break
 
@@ -239,28 +256,24 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     if scenario is not None:
         attrs["scenario"] = scenario
 
-    n_samples = duration / interval
+    grid = _Grid(duration, interval)
     n_chunks = 1
     if output is not None:
-        n_chunks = max(1, math.ceil(n_samples / STREAM_CHUNK))
+        n_chunks = max(1, math.ceil(grid.size / STREAM_CHUNK))
     if progress is not None:
         n_chunks = max(n_chunks, N_CHUNKS)
-    times = np.arange(0.0, duration, interval)
-    if duration - times[-1] > 1e-9 * duration:
-        times = np.append(times, duration)
-    else:
-        times[-1] = duration
     stats = {"steps": 0, "rejected": 0}
     if method == "fixed":
         chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks)
         integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
     elif method == "adaptive":
         chunks = _adaptive_chunks(y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol, h_max,
-                                  times, rec_idx, threshold, n_chunks, stats)
+                                  grid, rec_idx, threshold, n_chunks, stats)
         integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
                       "h_max": h_max}
     else:
         full = np.arange(N_STATE, dtype=np.int64)
+        times = grid.times(0, grid.size)
         rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, times,
                                                 np.concatenate((full, rec_idx)), threshold,
                                                 method=solver, rtol=rtol, atol=atol)

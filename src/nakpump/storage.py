@@ -149,5 +149,8 @@ class ResultStream:
 
 
 def open_result(path: str | os.PathLike) -> xr.Dataset:
-    """A result on disk, opened lazily (data are read when used)."""
-    return xr.open_dataset(path, engine=NETCDF_ENGINE)
+    """A result on disk, opened lazily: data, the time axis included, are read when used."""
+    try:
+        return xr.open_dataset(path, engine=NETCDF_ENGINE, create_default_indexes=False)
+    except TypeError:  # xarray before 2025.x builds the time index when opening
+        return xr.open_dataset(path, engine=NETCDF_ENGINE)

@@ -73,10 +73,11 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     until the first accepted step that reaches t_soft (ms), or the end of the segments.
 
     clock (N_CLOCK floats) holds time, segment, next step size, spike-detector state and
-    the indices of the next sample in rec_times and audit_times; a run split into calls
-    takes exactly the steps of one call. Observables rec_idx at rec_times are written to
-    rec_out and full states at audit_times to audit_out, both from row 0 at this call's
-    first sample; spike times to spikes. Returns (spikes, accepted, rejected steps).
+    the run-wide indices of the next sample and audit; a run split into calls takes
+    exactly the steps of one call. rec_times and audit_times hold this call's sample
+    times (from the clock's indices on); observables rec_idx are written to rec_out
+    and full states to audit_out, row for row; spike times to spikes. Returns (spikes,
+    accepted, rejected steps).
     """
     n = y.shape[0]
     weight = 1.0 / (2.0**order - 1.0)  # Richardson weight for a step of this order
@@ -107,12 +108,12 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             t = seg_t[s]
             entered = True
             # samples at the very start of a segment see its drive
-            while k_rec < rec_times.shape[0] and rec_times[k_rec] <= t:
+            while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t:
                 observe(y, p, d, obs)
                 for j in range(rec_idx.shape[0]):
                     rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
                 k_rec += 1
-            while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t:
+            while k_audit - audit0 < audit_times.shape[0] and audit_times[k_audit - audit0] <= t:
                 audit_out[k_audit - audit0, :] = y
                 k_audit += 1
         t_end = seg_t[s + 1]
@@ -148,16 +149,17 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             elif v_new < threshold:
                 armed = True
             # samples inside (t, t_new]: linear interpolation between accepted states
-            while k_rec < rec_times.shape[0] and rec_times[k_rec] <= t_new:
-                w = (rec_times[k_rec] - t) / (t_new - t)
+            while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t_new:
+                w = (rec_times[k_rec - rec0] - t) / (t_new - t)
                 for j in range(n):
                     y_rec[j] = (1.0 - w) * y[j] + w * y_new[j]
                 observe(y_rec, p, d, obs)
                 for j in range(rec_idx.shape[0]):
                     rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
                 k_rec += 1
-            while k_audit < audit_times.shape[0] and audit_times[k_audit] <= t_new:
-                w = (audit_times[k_audit] - t) / (t_new - t)
+            while (k_audit - audit0 < audit_times.shape[0]
+                   and audit_times[k_audit - audit0] <= t_new):
+                w = (audit_times[k_audit - audit0] - t) / (t_new - t)
                 for j in range(n):
                     audit_out[k_audit - audit0, j] = (1.0 - w) * y[j] + w * y_new[j]
                 k_audit += 1
