@@ -223,7 +223,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                            help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
         pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
-        method: str = typer.Option("fixed", "--method", help="fixed, adaptive or reference."),
+        method: str = typer.Option("auto", "--method",
+                                   help="auto (fixed ≤ 10 s < adaptive), fixed, adaptive or "
+                                        "reference."),
         scheme: str = typer.Option("strang", "--scheme", help="strang (2nd order) or euler."),
         dt: str = typer.Option("0.025 ms", "--dt", help="Fixed step."),
         rtol: float | None = typer.Option(None, "--rtol", help="adaptive/reference rtol."),
@@ -278,7 +280,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
 
 def _run_with_progress(spec, quiet: bool, output):
     """Run a scenario (streaming to output, if given) with a progress bar on a terminal."""
-    long_run = spec.duration / spec.dt > 4e6  # ≳ 1–2 s of wall time
+    long_run = spec.duration > 60_000.0  # ≳ 1–2 s of wall time
     if quiet or not sys.stderr.isatty() or spec.method == "reference" or not long_run:
         return spec.run(output=output)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn

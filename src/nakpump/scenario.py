@@ -8,7 +8,7 @@ that a saved result (attrs["scenario"]) can be run again and reproduces itself.
     preset = "cortical"            # or [cell] = a full specification
     v_rest = "-72 mV"              # optional: recalibrate the preset's leaks
     duration = "2 s"
-    method = "fixed"               # fixed | adaptive | reference
+    method = "auto"                # auto | fixed | adaptive | reference
     scheme = "strang"              # strang (2nd order) | euler (1st, as NEURON)
     dt = "0.025 ms"                # fixed step; rtol, atol, h_max for adaptive
     [parameters]                   # dotted parameter overrides
@@ -73,7 +73,7 @@ class Scenario:
     cell: CellSpec
     duration: float  # ms
     protocol: tuple[Event, ...] = ()
-    method: str = "fixed"
+    method: str = "auto"
     scheme: str = "strang"
     dt: float = 0.025  # ms
     solver: str = "LSODA"
@@ -188,7 +188,7 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         cell=cell,
         duration=parse_quantity(data["duration"], "ms", "duration"),
         protocol=tuple(_event(i, ev) for i, ev in enumerate(events)),
-        method=data.get("method", "fixed"),
+        method=data.get("method", "auto"),
         scheme=data.get("scheme", "strang"),
         dt=parse_quantity(data.get("dt", 0.025), "ms", "dt"),
         solver=data.get("solver", "LSODA"),

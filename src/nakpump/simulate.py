@@ -47,7 +47,8 @@ from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
 from nakpump.storage import ResultStream, check_output_path, open_result
 
-METHODS = ("fixed", "adaptive", "reference")
+METHODS = ("auto", "fixed", "adaptive", "reference")
+AUTO_ADAPTIVE_AFTER = 10_000.0  # ms: "auto" runs longer than this adaptively (accuracy.py)
 SCHEMES = {"euler": 1, "strang": 2}  # step scheme → order of accuracy
 REFERENCE_SOLVERS = ("LSODA", "Radau", "BDF")
 RECORDABLE = tuple(n for n in OBS_NAMES if not n.startswith("_")) + ("atp_used",)
@@ -170,7 +171,7 @@ def _columns(names, rec_names, rec):
 
 
 def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
-             method: str = "fixed", dt: float = 0.025, record: Sequence[str] | None = None,
+             method: str = "auto", dt: float = 0.025, record: Sequence[str] | None = None,
              record_interval: float | None = None, threshold: float = 0.0,
              solver: str = "LSODA", rtol: float | None = None, atol: float | None = None,
              h_max: float = 50.0, scheme: str = "strang",
@@ -179,12 +180,14 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
              scenario: str | None = None) -> xr.Dataset:
     """Simulate a cell for duration (ms) under a protocol; return a labelled Dataset.
 
-    method: "fixed" (step dt ms of the given scheme: "strang", second order,
+    method: "auto" (default: "fixed" for runs up to 10 s, "adaptive" beyond,
+    where it is both faster and far more accurate; see benchmarks/accuracy.py),
+    "fixed" (step dt ms of the given scheme: "strang", second order,
     gates by exponential half steps around a trapezoidal V step; or "euler",
     first order, backward-Euler V then exponential-Euler gates as in NEURON),
     "adaptive" (the same step sized by step doubling to local error ≤
     rtol·|y| + atol, Richardson-extrapolated, steps ≤ h_max ms; default rtol
-    1e-5, atol 1e-6) or "reference" (scipy solve_ivp with `solver`; default
+    1e-4, atol 1e-6) or "reference" (scipy solve_ivp with `solver`; default
     rtol = atol = 1e-9). atol is scaled per variable (engine.layout.ATOL_SCALE).
     record: variable names (default DEFAULT_RECORD; [] records spike times only);
     record_interval (ms): sampling interval, a multiple of dt for "fixed"
@@ -203,12 +206,14 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     _check_number("threshold", threshold, unit="mV")
     if method not in METHODS:
         raise SpecError("method", method, "one of " + ", ".join(METHODS))
+    if method == "auto":
+        method = "adaptive" if duration > AUTO_ADAPTIVE_AFTER else "fixed"
     if scheme not in SCHEMES:
         raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
     if solver not in REFERENCE_SOLVERS:
         raise SpecError("solver", solver, "one of " + ", ".join(REFERENCE_SOLVERS))
     if rtol is None:
-        rtol = 1e-9 if method == "reference" else 1e-5
+        rtol = 1e-9 if method == "reference" else 1e-4
     if atol is None:
         atol = 1e-9 if method == "reference" else 1e-6
     _check_number("rtol", rtol, lower=0.0, upper=0.1)
