@@ -8,10 +8,11 @@ t = 0 (it fires at ~9 Hz, adapting to ~6 Hz over the first minute), all pumps
 blocked from 60 s, N minutes simulated (default 30; --quick: 2), V and [Na]i
 recorded every 1 ms. Each setting is compared with a tight reference run in
 the same process (nakpump "reference", scipy Radau rtol = atol = 1e-10 by
-default: ~0.3 s per spike, so about 18 min for --quick and ~1.5 h for the full
-scenario; LSODA at the same tolerances is ~15× faster). Spike errors are taken
-spike by spike over the spikes both runs have ("max") and for the last of them
-("last"); "Δn" is the difference in spike count. NEURON is the peer in
+default: ~0.3 s per spike, so about 16 min for --quick and ~1.5 h from 4 min on, when
+the cell has fallen silent; LSODA at the same tolerances is ~15× faster and agrees with it
+to ~1e-4 ms). The reference integrates in pieces of at most 10 s (see run_nakpump).
+Spike errors are taken spike by spike over the spikes both runs have ("max") and for
+the last of them ("last"); "Δn" is the difference in spike count. NEURON is the peer in
 tests/peers (neuron_cortical.py: the same model in NMODL, global CVODE with
 the same absolute tolerance on every state); its rows are left out when NEURON
 is not installed. Wall times come from time.perf_counter and exclude numba
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "peers"))
 DRIVE = 3.3  # µA/cm²: 9.3 Hz in the first 10 s, 6.0 Hz in 50–60 s (adaptive rtol 1e-6)
 BLOCK_AT = 60_000.0  # ms
 RECORD_EVERY = 1.0  # ms
+REFERENCE_SEGMENT = 10_000.0  # ms, longest piece the reference integrates in one go
 NAKPUMP_SETTINGS = (
     [dict(method="fixed", scheme="strang", dt=dt) for dt in (0.05, 0.025, 0.01)]
     + [dict(method="fixed", scheme="euler", dt=0.025)]
@@ -66,16 +69,24 @@ def _label(kw: dict) -> str:
     return f"adaptive rtol={kw['rtol']:.0e}"
 
 
-def _protocol(duration: float) -> list:
+def _protocol(duration: float, cut_every: float | None = None) -> list:
+    """The scenario's events; cut_every (ms) adds empty events that cut it into segments."""
     proto = [nk.Stimulus(amplitude=DRIVE)]
     if BLOCK_AT < duration:
         proto.append(nk.PumpBlock(fraction=1.0, start=BLOCK_AT))
+    if cut_every is not None:
+        proto += [nk.Stimulus(amplitude=0.0, start=t0, stop=min(t0 + cut_every, duration))
+                  for t0 in np.arange(cut_every, duration, cut_every)]
     return proto
 
 
 def run_nakpump(cell, duration: float, kw: dict) -> Row:
+    # The reference solves each protocol segment with dense output, whose memory grows with
+    # the steps of a segment (the 240 s of firing after the block needed > 23 GB): it gets
+    # its segments cut every REFERENCE_SEGMENT ms (solve_ivp restarted from the same state).
+    cut = REFERENCE_SEGMENT if kw["method"] == "reference" else None
     t0 = time.perf_counter()
-    ds = nk.simulate(cell, duration, _protocol(duration), record=["v", "na_i"],
+    ds = nk.simulate(cell, duration, _protocol(duration, cut), record=["v", "na_i"],
                      record_interval=RECORD_EVERY, **kw)
     wall = time.perf_counter() - t0
     info = json.loads(ds.attrs["integrator"])
@@ -141,6 +152,19 @@ def print_table(rows: list[Row], ref: Row) -> None:
               f"{ratio:>16}  {partner}")
 
 
+def _revision() -> str:
+    """The work tree's commit, '+edits' when src/ has uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return head + ("+edits" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="simulated minutes (30)")
@@ -148,6 +172,7 @@ def main() -> None:
     parser.add_argument("--reference-solver", choices=("Radau", "LSODA"), default="Radau",
                         help="scipy solver of the rtol = atol = 1e-10 reference (Radau)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
     minutes = 2.0 if args.quick else args.minutes
     duration = minutes * 60_000.0
     cell = nk.preset("cortical")
@@ -159,7 +184,7 @@ def main() -> None:
 
     print(f"cortical, {DRIVE} µA/cm² (K+) from 0 s, pumps blocked from "
           f"{BLOCK_AT / 1000:g} s, {minutes:g} min simulated, V recorded every "
-          f"{RECORD_EVERY:g} ms; nakpump {nk.__version__}")
+          f"{RECORD_EVERY:g} ms; nakpump {nk.__version__} at {_revision()}")
     if peer is not None:
         c = peer.constants()
         print(f"NEURON: FARADAY {c['FARADAY']!r} C/mol, R {c['R']!r} J/(mol·K) "

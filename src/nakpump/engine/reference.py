@@ -64,6 +64,9 @@ def _clamp_jump(y: np.ndarray, p: np.ndarray, v_target: float) -> None:
     y[V] = v_target
 
 
+PIECE = 1000.0  # ms: longest stretch one solve_ivp call covers (its dense output's memory)
+
+
 def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
                         method="LSODA", rtol=1e-9, atol=1e-9, first_step=None):
     """Integrate y in place over the segments; return (recorded array, spike times, nfev).
@@ -98,25 +101,29 @@ def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
             return yy[V] - threshold
         crossing.direction = 1.0
 
-        # Samples in [t0, t1); the final one at the very end of the run.
-        last = s == seg_t.size - 2
-        hi = np.searchsorted(rec_times, t1, side="right" if last else "left")
-        t_eval = rec_times[k_rec:hi]
         options = {} if method == "LSODA" else {"jac": jac}
-        sol = solve_ivp(fun, (t0, t1), y, method=method, rtol=rtol, atol=atol_vec,
-                        dense_output=True, events=crossing, first_step=first_step, **options)
-        if sol.status < 0:
-            raise RuntimeError(f"reference integration failed at t = {sol.t[-1]:g} ms: "
-                               f"{sol.message}")
-        nfev += sol.nfev
-        spikes.extend(float(t) for t in sol.t_events[0])
-        samples = sol.sol(t_eval) if t_eval.size else np.empty((N_STATE, 0))
-        for j in range(t_eval.size):
-            yy = np.ascontiguousarray(samples[:, j])
-            sync_algebraic(yy, p)
-            observe(yy, p, d, obs)
-            rec[k_rec + j] = obs[rec_idx]
-        k_rec = hi
-        y[:] = sol.y[:, -1]
-        sync_algebraic(y, p)
+        # Dense output grows with the steps it covers: solve in pieces of ≤ PIECE ms.
+        cuts = np.append(np.arange(t0, t1, PIECE), t1)
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            # Samples in [a, b); the final one at the very end of the run.
+            last = s == seg_t.size - 2 and b == t1
+            hi = np.searchsorted(rec_times, b, side="right" if last else "left")
+            t_eval = rec_times[k_rec:hi]
+            sol = solve_ivp(fun, (a, b), y, method=method, rtol=rtol, atol=atol_vec,
+                            dense_output=True, events=crossing, first_step=first_step,
+                            **options)
+            if sol.status < 0:
+                raise RuntimeError(f"reference integration failed at t = {sol.t[-1]:g} ms: "
+                                   f"{sol.message}")
+            nfev += sol.nfev
+            spikes.extend(float(t) for t in sol.t_events[0])
+            samples = sol.sol(t_eval) if t_eval.size else np.empty((N_STATE, 0))
+            for j in range(t_eval.size):
+                yy = np.ascontiguousarray(samples[:, j])
+                sync_algebraic(yy, p)
+                observe(yy, p, d, obs)
+                rec[k_rec + j] = obs[rec_idx]
+            k_rec = hi
+            y[:] = sol.y[:, -1]
+            sync_algebraic(y, p)
     return rec, np.array(spikes), nfev
