@@ -3,22 +3,22 @@
     PYTHONPATH=src python benchmarks/long_run.py [--minutes N | --quick]
                                                  [--reference-solver Radau|LSODA]
 
-The scenario: `cortical` under a constant K+-carried drive of 3.3 µA/cm² from
-t = 0 (it fires at ~9 Hz, adapting to ~6 Hz over the first minute), all pumps
-blocked from 60 s, N minutes simulated (default 30; --quick: 2), V and [Na]i
-recorded every 1 ms. Each setting is compared with a tight reference run in
-the same process (nakpump "reference", scipy Radau rtol = atol = 1e-10 by
-default: ~0.3 s per spike, so about 16 min for --quick and ~1.5 h from 4 min on, when
-the cell has fallen silent; LSODA at the same tolerances is ~15× faster and agrees with it
-to ~1e-4 ms). The reference integrates in pieces of at most 10 s (see run_nakpump).
-Spike errors are taken spike by spike over the spikes both runs have ("max") and for
-the last of them ("last"); "Δn" is the difference in spike count. NEURON is the peer in
-tests/peers (neuron_cortical.py: the same model in NMODL, global CVODE with
-the same absolute tolerance on every state); its rows are left out when NEURON
-is not installed. Wall times come from time.perf_counter and exclude numba
-and nrnivmodl compilation (one short warm-up run per setting). The last column
-divides NEURON's wall time by the fastest nakpump setting with the same spike
-count and a max spike error no larger than NEURON's ("matched error").
+The scenario: `cortical` under a constant K+-carried drive of 3.3 µA/cm² from t = 0 (it
+fires at ~9 Hz, adapting to ~6 Hz over the first minute), all pumps blocked from 60 s, N
+minutes simulated (default 30; --quick: 2), V and [Na]i recorded every 1 ms. Each
+setting is compared with a tight reference run in the same process (nakpump "reference",
+scipy Radau rtol = atol = 1e-10 by default: ~0.3 s per spike, so ~16 min for --quick and
+~1.5 h from 4 min on, when the cell has fallen silent after ~16 000 spikes; LSODA at the
+same tolerances is ~15× faster and agrees with Radau to ~1e-4 ms). Spike errors are
+taken spike by spike over the spikes both runs have ("max") and for the last of them
+("last"); "Δn" is the difference in spike count. NEURON is the peer in tests/peers
+(neuron_cortical.py: the same model in NMODL, global CVODE with the same absolute
+tolerance on every state); its rows are left out when NEURON is not installed. Wall
+times come from time.perf_counter and exclude numba and nrnivmodl compilation (one short
+warm-up run per setting). The last column divides NEURON's wall time by the fastest
+nakpump setting with the same spike count and a max spike error no larger than NEURON's
+("matched error"); "interp" divides it by nakpump's adaptive wall time at NEURON's max
+error, read off the adaptive settings' wall–error curve (log–log).
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "peers"))
 DRIVE = 3.3  # µA/cm²: 9.3 Hz in the first 10 s, 6.0 Hz in 50–60 s (adaptive rtol 1e-6)
 BLOCK_AT = 60_000.0  # ms
 RECORD_EVERY = 1.0  # ms
-REFERENCE_SEGMENT = 10_000.0  # ms, longest piece the reference integrates in one go
 NAKPUMP_SETTINGS = (
     [dict(method="fixed", scheme="strang", dt=dt) for dt in (0.05, 0.025, 0.01)]
     + [dict(method="fixed", scheme="euler", dt=0.025)]
@@ -69,24 +68,16 @@ def _label(kw: dict) -> str:
     return f"adaptive rtol={kw['rtol']:.0e}"
 
 
-def _protocol(duration: float, cut_every: float | None = None) -> list:
-    """The scenario's events; cut_every (ms) adds empty events that cut it into segments."""
+def _protocol(duration: float) -> list:
     proto = [nk.Stimulus(amplitude=DRIVE)]
     if BLOCK_AT < duration:
         proto.append(nk.PumpBlock(fraction=1.0, start=BLOCK_AT))
-    if cut_every is not None:
-        proto += [nk.Stimulus(amplitude=0.0, start=t0, stop=min(t0 + cut_every, duration))
-                  for t0 in np.arange(cut_every, duration, cut_every)]
     return proto
 
 
 def run_nakpump(cell, duration: float, kw: dict) -> Row:
-    # The reference solves each protocol segment with dense output, whose memory grows with
-    # the steps of a segment (the 240 s of firing after the block needed > 23 GB): it gets
-    # its segments cut every REFERENCE_SEGMENT ms (solve_ivp restarted from the same state).
-    cut = REFERENCE_SEGMENT if kw["method"] == "reference" else None
     t0 = time.perf_counter()
-    ds = nk.simulate(cell, duration, _protocol(duration, cut), record=["v", "na_i"],
+    ds = nk.simulate(cell, duration, _protocol(duration), record=["v", "na_i"],
                      record_interval=RECORD_EVERY, **kw)
     wall = time.perf_counter() - t0
     info = json.loads(ds.attrs["integrator"])
