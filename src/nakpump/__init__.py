@@ -21,6 +21,7 @@ from nakpump.model.spec import (
     LuoRudyPump,
     SigmoidPump,
 )
+from nakpump.population import simulate_population
 from nakpump.protocols import (
     AtpChange,
     BathChange,
@@ -64,4 +65,5 @@ __all__ = [
     "preset",
     "resting_state",
     "simulate",
+    "simulate_population",
 ]

@@ -163,10 +163,33 @@ def rest(preset_name: str = typer.Option("cortical", "--preset", help="Preset na
         typer.echo(f"{key:<{width}}  {text}")
 
 
+def population_summary(ds, output: str | None) -> dict[str, Any]:
+    """The `run` command's JSON summary of a population result."""
+    from nakpump.results import conservation
+
+    def stats(name: str) -> dict[str, float]:
+        values = ds[name].values
+        return {"mean": float(values.mean()), "sd": float(values.std()),
+                "min": float(values.min()), "max": float(values.max())}
+
+    return {
+        "preset": ds.attrs["preset"], "duration_ms": ds.attrs["duration_ms"],
+        "cells": int(ds.sizes["cell"]), "n_spikes": int(ds.spike_count.values.sum()),
+        "firing_rate_Hz": stats("firing_rate"), "na_i_end_mM": stats("na_i_end"),
+        "k_i_end_mM": stats("k_i_end"), "v_end_mV": stats("v_end"),
+        "atp_used_pmol_cm2": stats("atp_used_total"),
+        "per_cell_parameters": json.loads(ds.attrs["per_cell_parameters"]),
+        "conservation": conservation(ds), "output": output,
+    }
+
+
 def run_summary(ds, output: str | None) -> dict[str, Any]:
     """The `run` command's JSON summary of a result."""
     from nakpump.analysis import spike_cost
     from nakpump.results import conservation
+
+    if "cell" in ds.dims:
+        return population_summary(ds, output)
 
     last = ds.isel(time=-1)
     final = {"v_mV": float(last.v) if "v" in ds else None}
@@ -266,10 +289,17 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         _print_json(summary)
     else:
         c = summary["conservation"]
-        f = summary["final"]
-        typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
-                   f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
-                   f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
+        if "cells" in summary:
+            rate, na = summary["firing_rate_Hz"], summary["na_i_end_mM"]
+            typer.echo(f"{summary['preset']}: {summary['cells']} cells, "
+                       f"{summary['duration_ms']:g} ms, {summary['n_spikes']} spikes; "
+                       f"rate {rate['mean']:.2f} ± {rate['sd']:.2f} Hz, final [Na+]i "
+                       f"{na['mean']:.3f} ± {na['sd']:.3f} mM")
+        else:
+            f = summary["final"]
+            typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
+                       f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
+                       f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
         typer.echo("conservation (max relative error): " + ", ".join(
             f"{k} {v:.1e}" for k, v in c.items() if k != "charge_mV" and v is not None
             and math.isfinite(v)) + (f"; charge {c['charge_mV']:.1e} mV"

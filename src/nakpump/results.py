@@ -77,25 +77,36 @@ def conservation_report(cell: CellSpec, states: np.ndarray) -> dict[str, float]:
     if cell.concentrations == "fixed":
         return {"na": math.nan, "k": math.nan, "cl": math.nan, "charge": math.nan,
                 "charge_mV": math.nan}
-    per_charge = AMOL_PER_UA_CM2_MS_UM2 * cell.area  # amol per nC/cm²
+    outside = math.nan if cell.outside_volume is None else cell.outside_volume
+    errors = conservation_errors(states, cell.area, cell.volume, outside, cell.capacitance)
+    return {name: float(err) for name, err in errors.items()}
+
+
+def conservation_errors(states: np.ndarray, area, volume, outside_volume,
+                        capacitance) -> dict[str, np.ndarray]:
+    """conservation_report's errors for states (samples, [cells,] N_STATE), vectorised.
+
+    area (µm²), volume and outside_volume (µm³; NaN for a bath) and capacitance
+    (µF/cm²) are scalars or arrays over cells; the errors are maxima over samples.
+    """
+    per_charge = AMOL_PER_UA_CM2_MS_UM2 * np.asarray(area)  # amol per nC/cm²
+    closed = np.isfinite(outside_volume)
     report = {}
     for ion, i_in, i_out, q_pass, pump_n, z in (
             ("na", NA_I, NA_O, Q_NA, 3.0, 1.0), ("k", K_I, K_O, Q_K, -2.0, 1.0),
             ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0)):
-        amount = states[:, i_in] * cell.volume
-        if cell.outside_volume is not None:
-            amount = amount + states[:, i_out] * cell.outside_volume
-        else:  # what left for the bath, from the integrated membrane current
-            amount = amount + per_charge * (states[:, q_pass] + pump_n * states[:, Q_PUMP]) / z
-        injected = per_charge * states[:, Q_INJ_NA + ("na", "k", "cl").index(ion)] / z
-        balance = amount - injected
-        report[ion] = float(np.max(np.abs(balance - balance[0])) / abs(balance[0]))
-    kappa = charge_to_voltage(cell.area, cell.volume, cell.capacitance)
-    sum_z = states[:, NA_I] + states[:, K_I] - states[:, CL_I]
-    dv_from_ions = kappa * (sum_z - sum_z[0])
-    err = np.abs((states[:, V] - states[0, V]) - dv_from_ions)
-    report["charge_mV"] = float(err.max())
-    report["charge"] = float(err.max() / max(np.abs(states[:, V]).max(), 1.0))
+        # Outside: what a closed space holds, or what left for the bath (from the
+        # integrated membrane current).
+        outside = np.where(closed, states[..., i_out] * np.where(closed, outside_volume, 0.0),
+                           per_charge * (states[..., q_pass] + pump_n * states[..., Q_PUMP]) / z)
+        injected = per_charge * states[..., Q_INJ_NA + ("na", "k", "cl").index(ion)] / z
+        balance = states[..., i_in] * volume + outside - injected
+        report[ion] = np.max(np.abs(balance - balance[0]), axis=0) / np.abs(balance[0])
+    kappa = charge_to_voltage(area, volume, capacitance)
+    sum_z = states[..., NA_I] + states[..., K_I] - states[..., CL_I]
+    err = np.abs((states[..., V] - states[0, ..., V]) - kappa * (sum_z - sum_z[0]))
+    report["charge_mV"] = err.max(axis=0)
+    report["charge"] = report["charge_mV"] / np.maximum(np.abs(states[..., V]).max(axis=0), 1.0)
     return report
 
 

@@ -20,6 +20,14 @@ that a saved result (attrs["scenario"]) can be run again and reproduces itself.
     type = "stimulus"              # stimulus, pulse_train, pump_block, atp_change,
     amplitude = "6 uA/cm^2"        #   bath_change, voltage_clamp
     start = "1 s"
+    [population]                   # optional: many cells (population.py, sampling.py)
+    cells = 10000
+    seed = 1
+    [population.parameters]        # per-cell distributions: normal, lognormal, uniform, values
+    "pump.rate_max" = {dist = "normal", mean = "8e4 1/(s*um^2)", sd = "1e4 1/(s*um^2)"}
+    "protocol[0].amplitude" = {dist = "uniform", low = "2 uA/cm^2", high = "6 uA/cm^2"}
+    [population.sweep]             # a grid: lists or {start, stop, num}
+    "ions.k_o" = ["4 mM", "8 mM"]
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import xarray as xr
 from nakpump.errors import SpecError
 from nakpump.model.presets import preset
 from nakpump.model.spec import CellSpec, parameter_unit, spec_from_dict, spec_to_dict
+from nakpump.population import simulate_population
 from nakpump.protocols import (
     AtpChange,
     BathChange,
@@ -47,6 +56,7 @@ from nakpump.protocols import (
     VoltageClamp,
 )
 from nakpump.quantities import parse_quantity
+from nakpump.sampling import population_parameters
 from nakpump.simulate import simulate
 
 if sys.version_info >= (3, 11):
@@ -63,7 +73,27 @@ EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
                "cl_o": "mM", "v": "mV"}
 TOP_KEYS = ("preset", "cell", "v_rest", "parameters", "duration", "method", "scheme", "dt",
-            "solver", "rtol", "atol", "h_max", "threshold", "record", "events")
+            "solver", "rtol", "atol", "h_max", "threshold", "record", "events", "population")
+POPULATION_KEYS = ("cells", "seed", "start", "threads", "parameters", "sweep")
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """How many cells, and how their parameters vary (sampling.py), in internal units."""
+
+    cells: int | None = None  # None: the sweep grid's size
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)  # name → distribution
+    sweep: dict[str, Any] = dataclasses.field(default_factory=dict)  # name → grid axis
+    seed: int | None = None
+    start: str = "stored"  # or "rest": each cell from its own resting state
+    threads: int | None = None
+
+    def draw(self) -> tuple[int, dict[str, Any]]:
+        """(n, per-cell values), reproducibly from the seed."""
+        return population_parameters(self.cells, self.parameters, self.sweep, self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,7 @@ class Scenario:
     threshold: float = 0.0  # mV
     record: tuple[str, ...] | None = None
     record_interval: float | None = None  # ms
+    population: PopulationSpec | None = None  # many cells (population.py)
 
     def run(self, progress: Callable[[float, float], None] | None = None,
             output: str | os.PathLike | None = None) -> xr.Dataset:
@@ -91,6 +122,14 @@ class Scenario:
         progress(t_done, duration) (ms) is called between chunks; with output (a
         NetCDF path) the recording streams to disk and the result is read from it.
         """
+        if self.population is not None:
+            n, values = self.population.draw()
+            return simulate_population(
+                self.cell, self.duration, self.protocol, n=n, parameters=values,
+                start=self.population.start, dt=self.dt, scheme=self.scheme, record=self.record,
+                record_interval=self.record_interval, threshold=self.threshold,
+                threads=self.population.threads, output=output, progress=progress,
+                scenario=json.dumps(self.to_dict()))
         ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
@@ -119,6 +158,8 @@ class Scenario:
             record["interval"] = self.record_interval
         if record:
             out["record"] = record
+        if self.population is not None:
+            out["population"] = self.population.to_dict()
         return out
 
 
@@ -143,6 +184,54 @@ def _event(i: int, data: Any) -> Event:
         return cls(**kwargs)
     except TypeError as exc:
         raise SpecError(where, data, f"the fields {kind} needs ({exc})") from None
+
+
+def _value_unit(name: str) -> str | None:
+    """Unit of a population parameter: a cell parameter's or a protocol field's."""
+    head, _, field = name.rpartition(".")
+    if head.startswith("protocol["):
+        return EVENT_UNITS.get(field)
+    return parameter_unit(name)
+
+
+def _population(data: Any) -> PopulationSpec:
+    """The [population] table, its quantities converted to internal units."""
+    if not isinstance(data, dict):
+        raise SpecError("population", data, "a table: cells, seed, start, threads, "
+                                            "[population.parameters], [population.sweep]")
+    for key, value in data.items():
+        if key not in POPULATION_KEYS:
+            raise SpecError(f"population.{key}", value, "one of " + ", ".join(POPULATION_KEYS))
+    tables = {}
+    for part, numeric in (("parameters", ("mean", "sd", "low", "high")),
+                          ("sweep", ("start", "stop"))):
+        table = data.get(part, {})
+        if not isinstance(table, dict):
+            raise SpecError(f"population.{part}", table, "a table of parameter names")
+        out = {}
+        for name, spec in table.items():
+            unit = _value_unit(name) or "1"
+            field = f"population.{part}['{name}']"
+            if isinstance(spec, dict):
+                # a spread is a difference: "1 K" of sd is 1 degC, not -272.15
+                spread = "delta_degC" if unit == "degC" else unit
+                spec = {k: (parse_quantity(v, spread if k == "sd" else unit, f"{field}.{k}")
+                            if k in numeric else v) for k, v in spec.items()}
+                if isinstance(spec.get("values"), list):
+                    spec["values"] = [parse_quantity(v, unit, f"{field}.values[{i}]")
+                                      for i, v in enumerate(spec["values"])]
+            elif isinstance(spec, list):
+                spec = [parse_quantity(v, unit, f"{field}[{i}]") for i, v in enumerate(spec)]
+            out[name] = spec
+        tables[part] = out
+    pop = PopulationSpec(cells=data.get("cells"), parameters=tables["parameters"],
+                         sweep=tables["sweep"], seed=data.get("seed"),
+                         start=data.get("start", "stored"), threads=data.get("threads"))
+    if pop.seed is not None and (isinstance(pop.seed, bool) or not isinstance(pop.seed, int)
+                                 or pop.seed < 0):
+        raise SpecError("population.seed", pop.seed, "a whole number ≥ 0")
+    pop.draw()  # check the distributions now, where the file's keys are known
+    return pop
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario:
@@ -184,6 +273,9 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     events = data.get("events", [])
     if not isinstance(events, list):
         raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
+    population = None if data.get("population") is None else _population(data["population"])
+    if population is not None and data.get("method", "auto") not in ("auto", "fixed"):
+        raise SpecError("method", data["method"], "'fixed' (or 'auto') for a population")
     return Scenario(
         cell=cell,
         duration=parse_quantity(data["duration"], "ms", "duration"),
@@ -199,6 +291,7 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         record=None if variables is None else tuple(variables),
         record_interval=None if interval is None else parse_quantity(interval, "ms",
                                                                      "record.interval"),
+        population=population,
     )
 
 

@@ -31,7 +31,7 @@ from nakpump.engine.adaptive import (
     integrate_adaptive,
 )
 from nakpump.engine.compile import cell_parameters, initial_state
-from nakpump.engine.fixed import integrate_fixed
+from nakpump.engine.fixed import integrate_fixed, segments_between
 from nakpump.engine.layout import (
     ATOL_SCALE,
     ERROR_CONTROLLED,
@@ -71,7 +71,7 @@ def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunk
     bounds = [*range(0, n_steps, per), n_steps]
     for i, (k0, k1) in enumerate(itertools.pairwise(bounds)):
         t0, t1 = k0 * dt, min(k1 * dt, duration)
-        c_t, c_d = _segments_between(seg_t, seg_d, t0, t1)
+        c_t, c_d = segments_between(seg_t, seg_d, float(t0), float(t1))
         n = k1 - k0
         rec_t = np.empty(n // rec_every + 2)
         rec_out = np.empty((rec_t.size, rec_idx.size))
@@ -81,8 +81,11 @@ def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunk
                                                 rec_t, rec_out, audit_every, audit, threshold,
                                                 spk)
         _warn_spikes(n_spk, spk.size, t0, t1)
-        first = 0 if i == 0 else 1  # a chunk's first sample is the previous one's last
-        yield (t1, rec_t[first:n_rec], rec_out[first:n_rec], audit[first:n_audit],
+        # A chunk's last sample is the next one's first, taken there with the drive of the
+        # segment that starts then (as in a run in one piece).
+        last = n_rec if k1 == n_steps else n_rec - 1
+        first = 0 if i == 0 else 1  # audits (states only) keep the previous chunk's end
+        yield (t1, rec_t[:last], rec_out[:last], audit[first:n_audit],
                spk[:min(n_spk, spk.size)])
 
 
@@ -145,13 +148,6 @@ def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx
                audit[:n_aud], spk[:min(n_spk, spk.size)])
         if clock[C_SEG] >= seg_t.size - 1:
             break
-
-
-def _segments_between(seg_t, seg_d, t0, t1):
-    """The protocol's segments restricted to [t0, t1] (ms)."""
-    lo = max(int(np.searchsorted(seg_t, t0, side="right")) - 1, 0)
-    hi = int(np.searchsorted(seg_t, t1, side="left"))
-    return np.concatenate(([t0], seg_t[lo + 1:hi], [t1])), seg_d[lo:hi]
 
 
 def _warn_spikes(n_spk, kept, t0, t1):

@@ -83,16 +83,20 @@ class ResultStream:
     """Write a run's recording to NetCDF chunk by chunk, so memory stays flat.
 
     Variables are created with the units and long_name of results.VARIABLES
-    on an unlimited time dimension; spike times go on an unlimited spike
-    dimension. The file is written under a temporary name and renamed by
-    finish(); leaving the `with` block without finish() removes it.
+    on an unlimited time dimension (dims (cell, time) for a population of
+    n_cells); spike times go on an unlimited spike dimension (with the index
+    of the spiking cell for a population). The file is written under a
+    temporary name and renamed by finish(); leaving the `with` block without
+    finish() removes it.
     """
 
-    def __init__(self, path: str | os.PathLike, names: tuple[str, ...]):
+    def __init__(self, path: str | os.PathLike, names: tuple[str, ...],
+                 n_cells: int | None = None):
         from nakpump.results import VARIABLES
 
         self.path = check_output_path(path)
         self.names = names
+        self.n_cells = n_cells
         self._meta = VARIABLES
         fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
                                          dir=self.path.parent)
@@ -104,32 +108,50 @@ class ResultStream:
 
         self._file = h5netcdf.File(self._tmp, "w")
         self._file.dimensions = {"time": None, "spike": None}
-        chunk = (65_536,)
-        var = self._file.create_variable("time", ("time",), float, chunks=chunk)
+        dims: tuple[str, ...] = ("time",)
+        chunk: tuple[int, ...] = (65_536,)
+        if self.n_cells is not None:
+            self._file.dimensions["cell"] = self.n_cells
+            dims = ("cell", "time")
+            chunk = (min(self.n_cells, 256), 256)
+        var = self._file.create_variable("time", ("time",), float, chunks=(65_536,))
         var.attrs.update({"units": "ms", "long_name": "time"})
         for name in self.names:
-            var = self._file.create_variable(name, ("time",), float, chunks=chunk)
+            var = self._file.create_variable(name, dims, float, chunks=chunk)
             units, long_name = self._meta[name]
             var.attrs.update({"units": units, "long_name": long_name})
         var = self._file.create_variable("spike_time", ("spike",), float, chunks=(4096,))
         var.attrs.update({"units": "ms", "long_name": "spike times (upward threshold "
                                                      "crossings)"})
+        if self.n_cells is not None:
+            var = self._file.create_variable("spike_cell", ("spike",), "i8", chunks=(4096,))
+            var.attrs.update({"units": "1", "long_name": "index of the spiking cell"})
         return self
 
     def _extend(self, dim: str, names: list[str], columns: list[np.ndarray]) -> None:
         n0 = self._file.dimensions[dim].size
-        n1 = n0 + len(columns[0])
+        n1 = n0 + columns[0].shape[-1]
         self._file.resize_dimension(dim, n1)
         for name, values in zip(names, columns):
-            self._file.variables[name][n0:n1] = values
+            self._file.variables[name][..., n0:n1] = values
 
-    def append(self, time: np.ndarray, columns: dict[str, np.ndarray],
-               spikes: np.ndarray) -> None:
-        """Add samples (time in ms, one array per recorded variable) and spike times."""
+    def append(self, time: np.ndarray, columns: dict[str, np.ndarray], spikes: np.ndarray,
+               spike_cells: np.ndarray | None = None) -> None:
+        """Add samples (time in ms; per variable an array over time, or (cell, time) for
+        a population) and spike times (with the spiking cells' indices for a population)."""
         if time.size:
             self._extend("time", ["time", *columns], [time, *columns.values()])
         if spikes.size:
-            self._extend("spike", ["spike_time"], [spikes])
+            names, cols = ["spike_time"], [spikes]
+            if self.n_cells is not None:
+                names.append("spike_cell")
+                cols.append(spike_cells)
+            self._extend("spike", names, cols)
+
+    def add(self, name: str, dims: tuple[str, ...], values: np.ndarray, attrs: dict) -> None:
+        """Write a whole variable at once (e.g. per-cell summaries at the end of a run)."""
+        var = self._file.create_variable(name, dims, data=np.asarray(values))
+        var.attrs.update(attrs)
 
     def finish(self, attrs: dict[str, str]) -> None:
         """Write the run's attributes, close and move the file into place."""

@@ -18,6 +18,18 @@ from nakpump.engine.layout import N_OBS, V
 
 
 @numba.njit(cache=True)
+def segments_between(seg_t, seg_d, t0, t1):
+    """The protocol's segments (boundaries seg_t, ms; drives seg_d) restricted to [t0, t1]."""
+    lo = max(np.searchsorted(seg_t, t0, side="right") - 1, 0)
+    hi = np.searchsorted(seg_t, t1, side="left")
+    c_t = np.empty(hi - lo + 1)
+    c_t[0] = t0
+    c_t[1:hi - lo] = seg_t[lo + 1:hi]
+    c_t[hi - lo] = t1
+    return c_t, seg_d[lo:hi]
+
+
+@numba.njit(cache=True)
 def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                     audit_every, audit_out, threshold, spikes):
     """Integrate y in place from seg_t[0] = k0·dt to seg_t[-1] (ms) with step dt (ms).

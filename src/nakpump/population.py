@@ -1,0 +1,481 @@
+"""Many cells at once: per-cell parameters and protocols → one kernel → one Dataset.
+
+A population is N cells of one specification in which any numeric parameter
+may differ cell by cell (a length-N array under its dotted name,
+"pump.rate_max", "ions.k_o", "temp_c") and so may any numeric field of a
+protocol event ("protocol[0].amplitude"); or each cell has its own protocol.
+Each cell is integrated by the single cell's fixed step (engine.population
+runs engine.fixed over cells in parallel), so cell i of a population is, bit
+for bit, `simulate(cell_i, ..., method="fixed")` run alone.
+
+    cells = nk.simulate_population(
+        nk.preset("cortical"), 1000.0, [nk.Stimulus(amplitude=3.0)],
+        parameters={"pump.rate_max": rng.normal(8e4, 1e4, 500),
+                    "protocol[0].amplitude": np.linspace(0, 6, 500)})
+    cells.firing_rate, cells.na_i_end, cells.atp_used_total   # per cell
+
+Units as everywhere: ms, mV, mM, µA/cm².
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numba
+import numpy as np
+import xarray as xr
+
+from nakpump import __version__
+from nakpump.engine.compile import cell_parameters, initial_state
+from nakpump.engine.layout import (
+    CL_I,
+    CL_O,
+    K_I,
+    K_O,
+    N_DRIVE,
+    N_STATE,
+    NA_I,
+    NA_O,
+    OBS_NAMES,
+    P_SCHEME,
+    Q_PUMP,
+    V,
+)
+from nakpump.engine.population import integrate_population
+from nakpump.errors import SpecError
+from nakpump.model.spec import (
+    CellSpec,
+    _check_number,
+    parameter_names,
+    parameter_unit,
+    spec_to_dict,
+)
+from nakpump.protocols import EVENT_TYPES, Event, compile_protocol, event_to_dict
+from nakpump.results import VARIABLES, atp_from_pump_charge, conservation_errors
+from nakpump.storage import ResultStream, check_output_path, open_result
+
+PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
+STARTS = ("stored", "rest")
+DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIKES_ONLY_ABOVE
+SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
+MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
+CHUNK_VALUES = 4_000_000  # recorded values per chunk (32 MB)
+CHUNK_MS = 100.0  # ms of simulated time per chunk at most (bounds the spike buffers)
+SPIKE_RATE_GUESS = 0.2  # spikes/ms a cell's spike buffer holds at first (200 Hz)
+END_STATE = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
+
+
+def _as_per_cell(name: str, value: Any, n: int | None) -> np.ndarray | None:
+    """value as a float64 array of length n, or None for a scalar; errors name the cell."""
+    if np.isscalar(value) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(name, value, "a number, or an array of numbers, one per cell") from None
+    if arr.ndim != 1 or (n is not None and arr.size != n):
+        raise SpecError(name, f"an array of shape {arr.shape}",
+                        f"a scalar or a 1-d array of length {n} (one value per cell)")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise SpecError(f"{name} (cell {bad[0]})", float(arr[bad[0]]), "a finite number")
+    return arr
+
+
+@dataclasses.dataclass
+class _Table:
+    """Per-cell arrays for the kernel, built from the unique parameter combinations."""
+
+    p: np.ndarray  # (cells, N_PARAM)
+    y: np.ndarray  # (cells, N_STATE)
+    proto: np.ndarray  # (cells,) row of the protocol tables
+    seg_t: np.ndarray  # (protocols, max segments + 1), ms
+    seg_d: np.ndarray  # (protocols, max segments, N_DRIVE)
+    n_seg: np.ndarray  # (protocols,)
+    geometry: dict[str, np.ndarray]  # area, volume, outside_volume (NaN: bath), capacitance
+    dynamic: bool
+
+
+def _split_parameters(cell: CellSpec, protocol: Sequence[Event], parameters: Mapping[str, Any],
+                      n: int | None):
+    """Check parameter names; return (n, scalar cell overrides, per-cell cell columns,
+    per-cell protocol columns {(event, field): array}, scalar protocol fields)."""
+    known = set(parameter_names(cell))
+    scalar, per_cell, proto_cols, proto_scalar = {}, {}, {}, {}
+    for name, value in parameters.items():
+        match = PROTOCOL_FIELD.match(name)
+        if match is None and name not in known:
+            raise SpecError(f"parameters['{name}']", value,
+                            "a dotted parameter name of the cell (" + ", ".join(sorted(known))
+                            + ") or 'protocol[i].field'")
+        if match is not None:
+            i, field = int(match[1]), match[2]
+            if i >= len(protocol):
+                raise SpecError(f"parameters['{name}']", value,
+                                f"an event index below {len(protocol)} (the shared protocol "
+                                "has that many events)")
+            numeric = [f.name for f in dataclasses.fields(protocol[i])
+                       if f.name not in ("ion",)]
+            if field not in numeric:
+                raise SpecError(f"parameters['{name}']", value,
+                                f"a field of {type(protocol[i]).__name__}: " + ", ".join(numeric))
+        key = (int(match[1]), match[2]) if match else name
+        arr = _as_per_cell(name, value, n)
+        if arr is None:
+            (proto_scalar if match else scalar)[key] = value
+        else:
+            n = arr.size
+            (proto_cols if match else per_cell)[key] = arr
+    if n is None:
+        raise SpecError("n", n, "a number of cells ≥ 1 (or per-cell parameter arrays)")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise SpecError("n", n, "a whole number of cells ≥ 1")
+    return int(n), scalar, per_cell, proto_cols, proto_scalar
+
+
+def _with_fields(protocol: Sequence[Event], fields: Mapping[tuple[int, str], Any]) -> list[Event]:
+    """The protocol with some events' fields replaced (validated again)."""
+    events = list(protocol)
+    for (i, field), value in fields.items():
+        if isinstance(value, np.floating):
+            value = float(value)
+        events[i] = dataclasses.replace(events[i], **{field: value})
+    return events
+
+
+def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequence[Event]],
+                 proto_index: np.ndarray, per_cell: dict[str, np.ndarray],
+                 proto_cols: dict[tuple[int, str], np.ndarray], start: str,
+                 scheme: str) -> _Table:
+    """Build each distinct cell (parameters, protocol) once and index it per cell."""
+    from nakpump.steady import SteadyStateError, at_rest
+
+    names = list(per_cell)
+    fields = list(proto_cols)
+    columns = [per_cell[k] for k in names] + [proto_cols[k] for k in fields]
+    columns.append(proto_index.astype(float))
+    table = np.column_stack(columns)
+    rows, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n_u = rows.shape[0]
+    p_u = np.empty((n_u, len(cell_parameters(cell))))
+    y_u = np.empty((n_u, N_STATE))
+    segs = []
+    geometry = {k: np.empty(n_u) for k in ("area", "volume", "outside_volume", "capacitance")}
+    for r in range(n_u):
+        i = int(first[r])
+        overrides = {k: float(rows[r, j]) for j, k in enumerate(names)}
+        try:
+            cell_r = cell.replace(**overrides) if overrides else cell
+            if start == "rest":
+                cell_r = at_rest(cell_r)
+            values = {k: rows[r, len(names) + j] for j, k in enumerate(fields)}
+            events = _with_fields(protocols[proto_index[i]], values)
+            seg_t, seg_d = compile_protocol(events, cell_r, duration)
+        except SpecError as exc:
+            raise SpecError(f"{exc.field} (cell {i})", exc.value, exc.allowed) from None
+        except SteadyStateError as exc:
+            raise SpecError(f"start (cell {i})", "rest", f"a cell with a resting state ({exc})"
+                            ) from None
+        p_u[r] = cell_parameters(cell_r)
+        y_u[r] = initial_state(cell_r, p_u[r])
+        segs.append((seg_t, seg_d))
+        geometry["area"][r], geometry["volume"][r] = cell_r.area, cell_r.volume
+        geometry["capacitance"][r] = cell_r.capacitance
+        geometry["outside_volume"][r] = (math.nan if cell_r.outside_volume is None
+                                         else cell_r.outside_volume)
+    p_u[:, P_SCHEME] = 0.0 if scheme == "euler" else 1.0
+    max_seg = max(s[1].shape[0] for s in segs)
+    seg_t = np.zeros((n_u, max_seg + 1))
+    seg_d = np.zeros((n_u, max_seg, N_DRIVE))
+    n_seg = np.empty(n_u, dtype=np.int64)
+    for r, (t, d) in enumerate(segs):
+        seg_t[r, :t.size], seg_d[r, :d.shape[0]], n_seg[r] = t, d, d.shape[0]
+    return _Table(p=p_u[inverse], y=y_u[inverse], proto=inverse.astype(np.int64), seg_t=seg_t,
+                  seg_d=seg_d, n_seg=n_seg, geometry={k: v[inverse] for k, v in geometry.items()},
+                  dynamic=cell.concentrations == "dynamic")
+
+
+def _protocols(protocol: Any, n: int) -> tuple[list[Sequence[Event]], np.ndarray]:
+    """(distinct protocols, index of each cell's) from one shared protocol or one per cell."""
+    items = list(protocol)
+    if all(isinstance(ev, EVENT_TYPES) for ev in items):
+        return [items], np.zeros(n, dtype=np.int64)
+    if len(items) != n:
+        raise SpecError("protocol", f"a sequence of {len(items)} items",
+                        f"a list of events shared by all cells, or one list of events per cell "
+                        f"({n})")
+    distinct: dict[tuple, int] = {}
+    index = np.empty(n, dtype=np.int64)
+    for c, events in enumerate(items):
+        try:
+            key = tuple(events)
+        except TypeError:
+            raise SpecError(f"protocol[{c}]", events, "a list of events") from None
+        index[c] = distinct.setdefault(key, len(distinct))
+    return [list(k) for k in distinct], index
+
+
+def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any] = (), *,
+                        n: int | None = None, parameters: Mapping[str, Any] | None = None,
+                        start: str = "stored", dt: float = 0.025, scheme: str = "strang",
+                        record: Sequence[str] | None = None,
+                        record_interval: float | None = None, threshold: float = 0.0,
+                        threads: int | None = None, output: str | os.PathLike | None = None,
+                        progress: Callable[[float, float], None] | None = None,
+                        scenario: str | None = None) -> xr.Dataset:
+    """Simulate n cells of one specification for duration (ms); return one Dataset.
+
+    parameters: dotted names → a scalar (all cells) or a length-n array (one value
+    per cell); names are the cell's parameters ("pump.rate_max", "leak.g_na",
+    "ions.k_o", "temp_c", …) or fields of the shared protocol's events
+    ("protocol[0].amplitude"). protocol: events shared by all cells, or a list
+    of n event lists (one per cell). n defaults to the arrays' length.
+    start: "stored" (each cell from the stored state, overrides applied: exactly
+    what simulate(cell.replace(**overrides)) starts from) or "rest" (each cell
+    first moved to its own resting state; a solve per distinct cell).
+    dt, scheme, threshold: as simulate(method="fixed").
+    record: variables recorded per cell at record_interval (ms, a multiple of
+    dt); default DEFAULT_RECORD for n ≤ 1000, [] (spikes and summaries only)
+    above. threads: numba threads (default: all).
+    output: a NetCDF path to stream to (memory then stays flat in simulated
+    time); the Dataset returned is read lazily from it.
+
+    The Dataset has dims cell, time and spike: recorded variables (cell, time);
+    spike_time and spike_cell (spike; in order of time, then cell); per cell:
+    the parameters given as arrays, spike_count, firing_rate (Hz),
+    atp_used_total (pmol/cm²), i_pump_mean (µA/cm²), the end state (v_end,
+    na_i_end, …) and the conservation errors between start and end
+    (conservation_na, …, conservation_charge_mV), whose maxima over cells are
+    in attrs["conservation"].
+    """
+    if not isinstance(cell, CellSpec):
+        raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
+    _check_number("duration", duration, lower=0.0, unit="ms")
+    _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
+    _check_number("threshold", threshold, unit="mV")
+    if start not in STARTS:
+        raise SpecError("start", start, "one of " + ", ".join(STARTS))
+    if scheme not in ("euler", "strang"):
+        raise SpecError("scheme", scheme, "one of euler, strang")
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or not 1 <= threads <= max_threads):
+        raise SpecError("threads", threads, f"a whole number from 1 to {max_threads}")
+    if output is not None:
+        output = check_output_path(output)
+    parameters = dict(parameters or {})
+    shared = list(protocol)
+    per_cell_protocols = bool(shared) and not all(isinstance(e, EVENT_TYPES) for e in shared)
+    if per_cell_protocols and n is None:
+        n = len(shared)
+    n, scalar, per_cell, proto_cols, proto_scalar = _split_parameters(
+        cell, [] if per_cell_protocols else shared, parameters, n)
+    if scalar:
+        cell = cell.replace(**scalar)
+    if proto_scalar:
+        shared = _with_fields(shared, proto_scalar)
+    protocols, proto_index = _protocols(shared, n)
+
+    names = tuple(record if record is not None else
+                  (DEFAULT_RECORD if n <= SPIKES_ONLY_ABOVE else ()))
+    recordable = tuple(k for k in OBS_NAMES if not k.startswith("_")) + ("atp_used",)
+    for name in names:
+        if name not in recordable:
+            raise SpecError("record", name, "variable names among " + ", ".join(recordable))
+    n_steps = max(1, math.ceil(duration / dt - 1e-9))
+    rec_names = list(dict.fromkeys(("q_pump" if k == "atp_used" else k) for k in names))
+    rec_idx = np.array([OBS_NAMES.index(k) for k in rec_names], dtype=np.int64)
+    if record_interval is None:
+        per_sample = max(1, n * len(rec_names))
+        rec_every = max(1, math.ceil(n_steps * per_sample / MAX_DEFAULT_VALUES))
+        if not names:
+            rec_every = n_steps
+    else:
+        _check_number("record_interval", record_interval, lower=0.0, unit="ms")
+        rec_every = round(record_interval / dt)
+        if rec_every < 1 or abs(rec_every * dt - record_interval) > 1e-9 * record_interval:
+            raise SpecError("record_interval", record_interval,
+                            f"a whole multiple of dt = {dt:g} ms")
+
+    table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
+                         scheme)
+    y_start = table.y.copy()
+    attrs = {
+        "title": f"nakpump population of {n} '{cell.name}' cells",
+        "preset": cell.name,
+        "nakpump_version": __version__,
+        "duration_ms": float(duration),
+        "record_interval_ms": float(min(rec_every * dt, duration)),
+        "spike_threshold_mV": float(threshold),
+        "spec": json.dumps(spec_to_dict(cell)),
+        "protocol": json.dumps([[event_to_dict(ev) for ev in events] for events in protocols]),
+        "per_cell_parameters": json.dumps(list(per_cell) + [f"protocol[{i}].{f}"
+                                                            for i, f in proto_cols]),
+        "start": start,
+        "integrator": json.dumps({"method": "fixed", "scheme": scheme, "dt": dt,
+                                  "threads": threads or numba.get_num_threads()}),
+    }
+    if scenario is not None:
+        attrs["scenario"] = scenario
+    chunks = _chunks(table, n_steps, dt, duration, rec_every, rec_idx, threshold, threads,
+                     n_chunks=50 if progress is not None else 1)
+
+    def per_cell_vars() -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+        out = {}
+        for name, values in per_cell.items():
+            out[name] = (("cell",), values, {"units": parameter_unit(name) or "1",
+                                             "long_name": f"per-cell parameter {name}"})
+        for (i, field), values in proto_cols.items():
+            out[f"protocol[{i}].{field}"] = (("cell",), values,
+                                             {"long_name": f"per-cell {field} of event {i}"})
+        return out
+
+    if output is None:
+        parts = []
+        for t_done, part in chunks:
+            parts.append(part)
+            if progress is not None:
+                progress(t_done, duration)
+        time, rec, spikes, spike_cells = (np.concatenate(col, axis=1 if k == 1 else 0)
+                                          for k, col in enumerate(zip(*parts)))
+        data = {name: (("cell", "time"), values, _meta(name))
+                for name, values in _columns(names, rec_names, rec).items()}
+        data.update(_spike_vars(spikes, spike_cells))
+        data.update(per_cell_vars())
+        summary, report = _summary(table, y_start, spike_cells, duration)
+        data.update(summary)
+        attrs["conservation"] = json.dumps(report)
+        coords = {"cell": ("cell", np.arange(n), {"long_name": "cell index"}),
+                  "time": ("time", time, {"units": "ms", "long_name": "time"})}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+    with ResultStream(output, names, n_cells=n) as stream:
+        counts = np.zeros(n, dtype=np.int64)
+        for t_done, (time, rec, spikes, spike_cells) in chunks:
+            stream.append(time, _columns(names, rec_names, rec), spikes, spike_cells)
+            counts += np.bincount(spike_cells, minlength=n)
+            if progress is not None:
+                progress(t_done, duration)
+        summary, report = _summary(table, y_start, counts, duration, counted=True)
+        stream.add("cell", ("cell",), np.arange(n), {"long_name": "cell index"})
+        for name, (dims, values, meta) in {**per_cell_vars(), **summary}.items():
+            stream.add(name, dims, values, meta)
+        attrs["conservation"] = json.dumps(report)
+        stream.finish(attrs)
+    return open_result(output)
+
+
+def _meta(name: str) -> dict[str, str]:
+    units, long_name = VARIABLES[name]
+    return {"units": units, "long_name": long_name}
+
+
+def _columns(names, rec_names, rec):
+    """The requested variables (cell, time) from the recorded observables (cell, time, k)."""
+    out = {}
+    for name in names:
+        if name == "atp_used":
+            out[name] = atp_from_pump_charge(rec[:, :, rec_names.index("q_pump")])
+        else:
+            out[name] = rec[:, :, rec_names.index(name)]
+    return out
+
+
+def _spike_vars(spikes, spike_cells):
+    return {"spike_time": (("spike",), spikes, {"units": "ms", "long_name": "spike times "
+                                                "(upward threshold crossings)"}),
+            "spike_cell": (("spike",), spike_cells, {"units": "1",
+                                                     "long_name": "index of the spiking cell"})}
+
+
+def _summary(table: _Table, y_start: np.ndarray, spikes, duration: float, counted=False):
+    """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima."""
+    n = y_start.shape[0]
+    counts = spikes if counted else np.bincount(spikes, minlength=n)
+    y = table.y
+    out = {
+        "spike_count": (("cell",), counts, {"units": "1", "long_name": "number of spikes"}),
+        "firing_rate": (("cell",), counts / (duration * 1e-3),
+                        {"units": "Hz", "long_name": "mean firing rate over the run"}),
+        "atp_used_total": (("cell",), atp_from_pump_charge(y[:, Q_PUMP] - y_start[:, Q_PUMP]),
+                           {"units": "pmol/cm^2", "long_name": "ATP hydrolysed over the run"}),
+        "i_pump_mean": (("cell",), (y[:, Q_PUMP] - y_start[:, Q_PUMP]) / duration,
+                        {"units": "uA/cm^2", "long_name": "pump current averaged over the run"}),
+    }
+    for name, j in zip(END_STATE, (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)):
+        units, long_name = VARIABLES[name]
+        out[f"{name}_end"] = (("cell",), y[:, j].copy(), {"units": units,
+                                                          "long_name": f"{long_name} at the end"})
+    report: dict[str, float] = {}
+    if table.dynamic:
+        g = table.geometry
+        errors = conservation_errors(np.stack((y_start, y)), g["area"], g["volume"],
+                                     g["outside_volume"], g["capacitance"])
+        for name, err in errors.items():
+            out[f"conservation_{name}"] = (("cell",), err, {
+                "units": "mV" if name == "charge_mV" else "1",
+                "long_name": f"conservation error ({name}) between start and end"})
+            report[name] = float(err.max())
+    else:
+        report = {k: math.nan for k in ("na", "k", "cl", "charge", "charge_mV")}
+    return out, report
+
+
+def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: int,
+            rec_idx: np.ndarray, threshold: float, threads: int | None, n_chunks: int):
+    """Run the population kernel chunk by chunk; yield (t_end, (sample times, recording
+    (cell, time, k), spike times, spiking cells)). A chunk whose spike buffer overflows is
+    run again from its start with a larger buffer."""
+    n = table.y.shape[0]
+    values_per_step = n * max(1, rec_idx.size) / rec_every
+    per = min(n_steps, max(1, math.ceil(CHUNK_VALUES / values_per_step)),
+              max(1, math.ceil(CHUNK_MS / dt)), max(1, math.ceil(n_steps / n_chunks)))
+    if rec_every < n_steps:  # chunks end on the recording grid
+        per = max(rec_every, per // rec_every * rec_every)
+    bounds = [*range(0, n_steps, per), n_steps]
+    capacity = int(per * dt * SPIKE_RATE_GUESS) + 4
+    old_threads = numba.get_num_threads()
+    try:
+        if threads is not None:
+            numba.set_num_threads(threads)
+        for i in range(len(bounds) - 1):
+            k0, k1 = bounds[i], bounds[i + 1]
+            t0, t1 = k0 * dt, min(k1 * dt, duration)
+            n_rec = (k1 - k0) // rec_every + 2
+            y_before = table.y.copy()
+            while True:
+                rec = np.empty((n, n_rec, rec_idx.size))
+                spikes = np.empty((n, capacity))
+                n_spikes = np.zeros(n, dtype=np.int64)
+                integrate_population(table.y, table.p, table.proto, table.seg_t, table.seg_d,
+                                     table.n_seg, t0, t1, dt, k0, k1 - k0, rec_every, rec_idx,
+                                     rec, threshold, spikes, n_spikes)
+                most = int(n_spikes.max())
+                if most <= capacity:
+                    break
+                table.y[:] = y_before  # the buffer was too small: again, with room for all
+                capacity = 2 * most + 4
+            ks = k0 + rec_every * np.arange((k1 - k0) // rec_every + 1)
+            times = ks * dt
+            if (k1 - k0) % rec_every:
+                times = np.append(times, t1)
+            times[-1] = t1
+            # A chunk's last sample is the next one's first, taken there: observables that
+            # depend on the drive (i_pump at a pump block) then show the new segment's value.
+            last = times.size if i == len(bounds) - 2 else times.size - 1
+            if rec_idx.size == 0:  # spikes only: no time axis
+                last = 0
+            held = np.arange(capacity)[None, :] < n_spikes[:, None]
+            cells, _ = np.nonzero(held)
+            times_spk = spikes[held]
+            order = np.lexsort((cells, times_spk))  # by time, then cell: chunking-independent
+            yield t1, (times[:last], rec[:, :last], times_spk[order], cells[order])
+            capacity = max(capacity, int(1.5 * most) + 4)  # room for the next chunk
+    finally:
+        numba.set_num_threads(old_threads)
