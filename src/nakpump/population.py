@@ -68,7 +68,9 @@ MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
 CHUNK_VALUES = 4_000_000  # recorded values per chunk (32 MB)
 CHUNK_MS = 100.0  # ms of simulated time per chunk at most (bounds the spike buffers)
 SPIKE_RATE_GUESS = 0.2  # spikes/ms a cell's spike buffer holds at first (200 Hz)
+SPIKE_BUFFER_MIN = 4  # spikes, at least
 END_STATE = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
+N_START = CL_O + 1  # state columns kept from the start: V … [Cl]o (charge integrals start at 0)
 
 
 def _as_per_cell(name: str, value: Any, n: int | None) -> np.ndarray | None:
@@ -98,7 +100,8 @@ class _Table:
     seg_t: np.ndarray  # (protocols, max segments + 1), ms
     seg_d: np.ndarray  # (protocols, max segments, N_DRIVE)
     n_seg: np.ndarray  # (protocols,)
-    geometry: dict[str, np.ndarray]  # area, volume, outside_volume (NaN: bath), capacitance
+    geometry: dict[str, np.ndarray]  # per protocol row: area, volume, outside_volume (NaN:
+    # bath), capacitance
     dynamic: bool
 
 
@@ -161,11 +164,13 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
     columns = [per_cell[k] for k in names] + [proto_cols[k] for k in fields]
     columns.append(proto_index.astype(float))
     table = np.column_stack(columns)
-    rows, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    rows, first, inverse, counts = np.unique(table, axis=0, return_index=True,
+                                             return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
+    groups = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
     n_u = rows.shape[0]
-    p_u = np.empty((n_u, len(cell_parameters(cell))))
-    y_u = np.empty((n_u, N_STATE))
+    p = np.empty((n, len(cell_parameters(cell))))
+    y = np.empty((n, N_STATE))
     segs = []
     geometry = {k: np.empty(n_u) for k in ("area", "volume", "outside_volume", "capacitance")}
     for r in range(n_u):
@@ -183,23 +188,23 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
         except SteadyStateError as exc:
             raise SpecError(f"start (cell {i})", "rest", f"a cell with a resting state ({exc})"
                             ) from None
-        p_u[r] = cell_parameters(cell_r)
-        y_u[r] = initial_state(cell_r, p_u[r])
+        p_r = cell_parameters(cell_r)
+        p_r[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
+        p[groups[r]] = p_r
+        y[groups[r]] = initial_state(cell_r, p_r)
         segs.append((seg_t, seg_d))
         geometry["area"][r], geometry["volume"][r] = cell_r.area, cell_r.volume
         geometry["capacitance"][r] = cell_r.capacitance
         geometry["outside_volume"][r] = (math.nan if cell_r.outside_volume is None
                                          else cell_r.outside_volume)
-    p_u[:, P_SCHEME] = 0.0 if scheme == "euler" else 1.0
     max_seg = max(s[1].shape[0] for s in segs)
     seg_t = np.zeros((n_u, max_seg + 1))
     seg_d = np.zeros((n_u, max_seg, N_DRIVE))
     n_seg = np.empty(n_u, dtype=np.int64)
     for r, (t, d) in enumerate(segs):
         seg_t[r, :t.size], seg_d[r, :d.shape[0]], n_seg[r] = t, d, d.shape[0]
-    return _Table(p=p_u[inverse], y=y_u[inverse], proto=inverse.astype(np.int64), seg_t=seg_t,
-                  seg_d=seg_d, n_seg=n_seg, geometry={k: v[inverse] for k, v in geometry.items()},
-                  dynamic=cell.concentrations == "dynamic")
+    return _Table(p=p, y=y, proto=inverse.astype(np.int64), seg_t=seg_t, seg_d=seg_d,
+                  n_seg=n_seg, geometry=geometry, dynamic=cell.concentrations == "dynamic")
 
 
 def _protocols(protocol: Any, n: int) -> tuple[list[Sequence[Event]], np.ndarray]:
@@ -306,7 +311,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
 
     table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
                          scheme)
-    y_start = table.y.copy()
+    y_start = table.y[:, :N_START].copy()  # what the conservation report compares with
     attrs = {
         "title": f"nakpump population of {n} '{cell.name}' cells",
         "preset": cell.name,
@@ -395,7 +400,10 @@ def _spike_vars(spikes, spike_cells):
 
 
 def _summary(table: _Table, y_start: np.ndarray, spikes, duration: float, counted=False):
-    """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima."""
+    """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima.
+
+    y_start: the first N_START state columns at t = 0 (the charge integrals start at 0).
+    """
     n = y_start.shape[0]
     counts = spikes if counted else np.bincount(spikes, minlength=n)
     y = table.y
@@ -403,35 +411,43 @@ def _summary(table: _Table, y_start: np.ndarray, spikes, duration: float, counte
         "spike_count": (("cell",), counts, {"units": "1", "long_name": "number of spikes"}),
         "firing_rate": (("cell",), counts / (duration * 1e-3),
                         {"units": "Hz", "long_name": "mean firing rate over the run"}),
-        "atp_used_total": (("cell",), atp_from_pump_charge(y[:, Q_PUMP] - y_start[:, Q_PUMP]),
+        "atp_used_total": (("cell",), atp_from_pump_charge(y[:, Q_PUMP]),
                            {"units": "pmol/cm^2", "long_name": "ATP hydrolysed over the run"}),
-        "i_pump_mean": (("cell",), (y[:, Q_PUMP] - y_start[:, Q_PUMP]) / duration,
+        "i_pump_mean": (("cell",), y[:, Q_PUMP] / duration,
                         {"units": "uA/cm^2", "long_name": "pump current averaged over the run"}),
     }
     for name, j in zip(END_STATE, (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)):
         units, long_name = VARIABLES[name]
         out[f"{name}_end"] = (("cell",), y[:, j].copy(), {"units": units,
                                                           "long_name": f"{long_name} at the end"})
+    if not table.dynamic:
+        return out, {k: math.nan for k in ("na", "k", "cl", "charge", "charge_mV")}
+    errors: dict[str, np.ndarray] = {}
+    block = 65_536  # cells at a time: the start states are rebuilt block by block
+    for b0 in range(0, n, block):
+        sl = slice(b0, min(b0 + block, n))
+        start = np.zeros_like(y[sl])
+        start[:, :N_START] = y_start[sl]
+        rows = table.proto[sl]
+        g = {k: v[rows] for k, v in table.geometry.items()}
+        part = conservation_errors(np.stack((start, y[sl])), g["area"], g["volume"],
+                                   g["outside_volume"], g["capacitance"])
+        for name, err in part.items():
+            errors.setdefault(name, np.empty(n))[sl] = err
     report: dict[str, float] = {}
-    if table.dynamic:
-        g = table.geometry
-        errors = conservation_errors(np.stack((y_start, y)), g["area"], g["volume"],
-                                     g["outside_volume"], g["capacitance"])
-        for name, err in errors.items():
-            out[f"conservation_{name}"] = (("cell",), err, {
-                "units": "mV" if name == "charge_mV" else "1",
-                "long_name": f"conservation error ({name}) between start and end"})
-            report[name] = float(err.max())
-    else:
-        report = {k: math.nan for k in ("na", "k", "cl", "charge", "charge_mV")}
+    for name, err in errors.items():
+        out[f"conservation_{name}"] = (("cell",), err, {
+            "units": "mV" if name == "charge_mV" else "1",
+            "long_name": f"conservation error ({name}) between start and end"})
+        report[name] = float(err.max())
     return out, report
 
 
 def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: int,
             rec_idx: np.ndarray, threshold: float, threads: int | None, n_chunks: int):
     """Run the population kernel chunk by chunk; yield (t_end, (sample times, recording
-    (cell, time, k), spike times, spiking cells)). A chunk whose spike buffer overflows is
-    run again from its start with a larger buffer."""
+    (cell, time, k), spike times, spiking cells)). Cells whose spike buffer overflowed
+    in a chunk are run through it again, alone, with a larger buffer."""
     n = table.y.shape[0]
     values_per_step = n * max(1, rec_idx.size) / rec_every
     per = min(n_steps, max(1, math.ceil(CHUNK_VALUES / values_per_step)),
@@ -439,7 +455,8 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
     if rec_every < n_steps:  # chunks end on the recording grid
         per = max(rec_every, per // rec_every * rec_every)
     bounds = [*range(0, n_steps, per), n_steps]
-    capacity = int(per * dt * SPIKE_RATE_GUESS) + 4
+    capacity = int(per * dt * SPIKE_RATE_GUESS) + SPIKE_BUFFER_MIN
+    all_cells = np.arange(n)
     old_threads = numba.get_num_threads()
     try:
         if threads is not None:
@@ -448,19 +465,26 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
             k0, k1 = bounds[i], bounds[i + 1]
             t0, t1 = k0 * dt, min(k1 * dt, duration)
             n_rec = (k1 - k0) // rec_every + 2
-            y_before = table.y.copy()
-            while True:
-                rec = np.empty((n, n_rec, rec_idx.size))
-                spikes = np.empty((n, capacity))
-                n_spikes = np.zeros(n, dtype=np.int64)
-                integrate_population(table.y, table.p, table.proto, table.seg_t, table.seg_d,
-                                     table.n_seg, t0, t1, dt, k0, k1 - k0, rec_every, rec_idx,
-                                     rec, threshold, spikes, n_spikes)
-                most = int(n_spikes.max())
-                if most <= capacity:
-                    break
-                table.y[:] = y_before  # the buffer was too small: again, with room for all
-                capacity = 2 * most + 4
+            rec = np.empty((n, n_rec, rec_idx.size))
+            cells, cap, found = all_cells, capacity, []
+            while cells.size:
+                sub = rec if cells is all_cells else np.empty((cells.size, n_rec, rec_idx.size))
+                spikes = np.empty((cells.size, cap))
+                n_spikes = np.zeros(cells.size, dtype=np.int64)
+                integrate_population(table.y, table.p, cells, table.proto, table.seg_t,
+                                     table.seg_d, table.n_seg, t0, t1, dt, k0, k1 - k0,
+                                     rec_every, rec_idx, sub, threshold, spikes, n_spikes)
+                fits = n_spikes <= cap
+                held = (np.arange(cap)[None, :] < n_spikes[:, None]) & fits[:, None]
+                rows, _ = np.nonzero(held)
+                found.append((cells[rows], spikes[held]))
+                if sub is not rec:
+                    rec[cells[fits]] = sub[fits]
+                capacity = max(capacity, int(1.5 * n_spikes.max()) + 4)  # for the next chunk
+                cells, cap = cells[~fits], 2 * int(n_spikes.max()) + 4
+            spike_cells = np.concatenate([f[0] for f in found])
+            spike_times = np.concatenate([f[1] for f in found])
+            order = np.lexsort((spike_cells, spike_times))  # by time, then cell
             ks = k0 + rec_every * np.arange((k1 - k0) // rec_every + 1)
             times = ks * dt
             if (k1 - k0) % rec_every:
@@ -471,11 +495,6 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
             last = times.size if i == len(bounds) - 2 else times.size - 1
             if rec_idx.size == 0:  # spikes only: no time axis
                 last = 0
-            held = np.arange(capacity)[None, :] < n_spikes[:, None]
-            cells, _ = np.nonzero(held)
-            times_spk = spikes[held]
-            order = np.lexsort((cells, times_spk))  # by time, then cell: chunking-independent
-            yield t1, (times[:last], rec[:, :last], times_spk[order], cells[order])
-            capacity = max(capacity, int(1.5 * most) + 4)  # room for the next chunk
+            yield t1, (times[:last], rec[:, :last], spike_times[order], spike_cells[order])
     finally:
         numba.set_num_threads(old_threads)

@@ -19,24 +19,28 @@ from nakpump.engine.fixed import integrate_fixed, segments_between
 
 
 @numba.njit(parallel=True, cache=True)
-def integrate_population(y, p, proto, seg_t, seg_d, n_seg, t0, t1, dt, k0, n_steps, rec_every,
-                         rec_idx, rec_out, threshold, spikes, n_spikes):
-    """Integrate every cell (rows of y, in place) from t0 = k0·dt to t1 (ms), step dt (ms).
+def integrate_population(y, p, cells, proto, seg_t, seg_d, n_seg, t0, t1, dt, k0, n_steps,
+                         rec_every, rec_idx, rec_out, threshold, spikes, n_spikes):
+    """Integrate the cells listed in `cells` (rows of y, in place) from t0 = k0·dt to t1 (ms).
 
     y: (cells, N_STATE); p: (cells, N_PARAM); proto[c]: the row of seg_t
     (protocols, max segments + 1; ms) and seg_d (protocols, max segments,
     N_DRIVE) holding cell c's protocol, of n_seg[proto[c]] segments over the
-    whole run. Records observables rec_idx at t0, every rec_every steps and at
-    t1 into rec_out (cells, samples, variables); writes cell c's spike times
-    (ms) into spikes[c] and their number (kept or not) into n_spikes[c].
+    whole run. For the i-th listed cell: records observables rec_idx at t0,
+    every rec_every steps and at t1 into rec_out[i] (samples, variables);
+    writes its spike times (ms) into spikes[i] and their number into
+    n_spikes[i]. A cell with more spikes than spikes[i] holds is put back to
+    its state at t0, to be run again with a larger buffer.
     """
-    n_state = y.shape[1]
-    for c in numba.prange(y.shape[0]):
+    for i in numba.prange(cells.shape[0]):
+        c = cells[i]
         j = proto[c]
         ns = n_seg[j]
         c_t, c_d = segments_between(seg_t[j, :ns + 1], seg_d[j, :ns], t0, t1)
         rec_t = np.empty(rec_out.shape[1])
-        audit = np.empty((2, n_state))
+        audit = np.empty((2, y.shape[1]))
         _, _, n_spk = integrate_fixed(y[c], p[c], c_t, c_d, dt, k0, n_steps, rec_every, rec_idx,
-                                      rec_t, rec_out[c], n_steps, audit, threshold, spikes[c])
-        n_spikes[c] = n_spk
+                                      rec_t, rec_out[i], n_steps, audit, threshold, spikes[i])
+        n_spikes[i] = n_spk
+        if n_spk > spikes.shape[1]:
+            y[c, :] = audit[0]  # the state at t0
