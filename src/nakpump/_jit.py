@@ -10,3 +10,8 @@ from __future__ import annotations
 import numba
 
 jit = numba.njit(cache=True, fastmath=False, error_model="numpy")
+
+# For the per-lane loops of engine.cell.step_block: inlined at numba's IR level into the
+# function that dispatches on the model's kinds, so that each loop is compiled with its
+# kinds as constants (branches folded, the loop vectorised across cells).
+jit_inline = numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -62,6 +63,7 @@ from nakpump.storage import ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
 STARTS = ("stored", "rest")
+BLOCK = 8  # cells stepped together (one vectorised loop per phase; benchmarks/population.py)
 DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIKES_ONLY_ABOVE
 SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
 MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
@@ -100,6 +102,8 @@ class _Table:
     seg_t: np.ndarray  # (protocols, max segments + 1), ms
     seg_d: np.ndarray  # (protocols, max segments, N_DRIVE)
     n_seg: np.ndarray  # (protocols,)
+    order: np.ndarray  # cells sorted into blocks: block b is order[starts[b]:starts[b + 1]]
+    starts: np.ndarray  # (blocks + 1,); a block's cells share their protocol's boundary times
     geometry: dict[str, np.ndarray]  # per protocol row: area, volume, outside_volume (NaN:
     # bath), capacitance
     dynamic: bool
@@ -167,7 +171,8 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
     rows, first, inverse, counts = np.unique(table, axis=0, return_index=True,
                                              return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
-    groups = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
+    order = np.argsort(inverse, kind="stable")  # cells of distinct row r: order[at[r]:at[r+1]]
+    at = np.concatenate(([0], np.cumsum(counts)))
     n_u = rows.shape[0]
     p = np.empty((n, len(cell_parameters(cell))))
     y = np.empty((n, N_STATE))
@@ -190,8 +195,9 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
                             ) from None
         p_r = cell_parameters(cell_r)
         p_r[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
-        p[groups[r]] = p_r
-        y[groups[r]] = initial_state(cell_r, p_r)
+        group = order[at[r]:at[r + 1]]
+        p[group] = p_r
+        y[group] = initial_state(cell_r, p_r)
         segs.append((seg_t, seg_d))
         geometry["area"][r], geometry["volume"][r] = cell_r.area, cell_r.volume
         geometry["capacitance"][r] = cell_r.capacitance
@@ -203,8 +209,15 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
     n_seg = np.empty(n_u, dtype=np.int64)
     for r, (t, d) in enumerate(segs):
         seg_t[r, :t.size], seg_d[r, :d.shape[0]], n_seg[r] = t, d, d.shape[0]
+    # Blocks of at most BLOCK cells whose protocols switch at the same times.
+    _, timing = np.unique(np.column_stack((n_seg, seg_t)), axis=0, return_inverse=True)
+    timing = timing.reshape(-1)[inverse]
+    cells = np.lexsort((np.arange(n), timing))
+    group_at = np.flatnonzero(np.diff(timing[cells], prepend=-1))
+    starts = [b for g0, g1 in zip(group_at, [*group_at[1:], n]) for b in range(g0, g1, BLOCK)]
     return _Table(p=p, y=y, proto=inverse.astype(np.int64), seg_t=seg_t, seg_d=seg_d,
-                  n_seg=n_seg, geometry=geometry, dynamic=cell.concentrations == "dynamic")
+                  n_seg=n_seg, order=cells, starts=np.array([*starts, n], dtype=np.int64),
+                  geometry=geometry, dynamic=cell.concentrations == "dynamic")
 
 
 def _protocols(protocol: Any, n: int) -> tuple[list[Sequence[Event]], np.ndarray]:
@@ -258,7 +271,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     atp_used_total (pmol/cm²), i_pump_mean (µA/cm²), the end state (v_end,
     na_i_end, …) and the conservation errors between start and end
     (conservation_na, …, conservation_charge_mV), whose maxima over cells are
-    in attrs["conservation"].
+    in attrs["conservation"]; attrs["timing"] has the wall seconds spent building
+    the per-cell tables (setup_s) and integrating (run_s).
     """
     if not isinstance(cell, CellSpec):
         raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
@@ -309,8 +323,10 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
             raise SpecError("record_interval", record_interval,
                             f"a whole multiple of dt = {dt:g} ms")
 
+    clock = time.perf_counter()
     table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
                          scheme)
+    setup_s = time.perf_counter() - clock
     y_start = table.y[:, :N_START].copy()  # what the conservation report compares with
     attrs = {
         "title": f"nakpump population of {n} '{cell.name}' cells",
@@ -348,25 +364,29 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
             parts.append(part)
             if progress is not None:
                 progress(t_done, duration)
-        time, rec, spikes, spike_cells = (np.concatenate(col, axis=1 if k == 1 else 0)
+        sampled, rec, spikes, spike_cells = (np.concatenate(col, axis=1 if k == 1 else 0)
                                           for k, col in enumerate(zip(*parts)))
         data = {name: (("cell", "time"), values, _meta(name))
                 for name, values in _columns(names, rec_names, rec).items()}
         data.update(_spike_vars(spikes, spike_cells))
         data.update(per_cell_vars())
+        attrs["timing"] = json.dumps({"setup_s": setup_s,
+                                      "run_s": time.perf_counter() - clock - setup_s})
         summary, report = _summary(table, y_start, spike_cells, duration)
         data.update(summary)
         attrs["conservation"] = json.dumps(report)
         coords = {"cell": ("cell", np.arange(n), {"long_name": "cell index"}),
-                  "time": ("time", time, {"units": "ms", "long_name": "time"})}
+                  "time": ("time", sampled, {"units": "ms", "long_name": "time"})}
         return xr.Dataset(data, coords=coords, attrs=attrs)
     with ResultStream(output, names, n_cells=n) as stream:
         counts = np.zeros(n, dtype=np.int64)
-        for t_done, (time, rec, spikes, spike_cells) in chunks:
-            stream.append(time, _columns(names, rec_names, rec), spikes, spike_cells)
+        for t_done, (sampled, rec, spikes, spike_cells) in chunks:
+            stream.append(sampled, _columns(names, rec_names, rec), spikes, spike_cells)
             counts += np.bincount(spike_cells, minlength=n)
             if progress is not None:
                 progress(t_done, duration)
+        attrs["timing"] = json.dumps({"setup_s": setup_s,
+                                      "run_s": time.perf_counter() - clock - setup_s})
         summary, report = _summary(table, y_start, counts, duration, counted=True)
         stream.add("cell", ("cell",), np.arange(n), {"long_name": "cell index"})
         for name, (dims, values, meta) in {**per_cell_vars(), **summary}.items():
@@ -447,7 +467,7 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
             rec_idx: np.ndarray, threshold: float, threads: int | None, n_chunks: int):
     """Run the population kernel chunk by chunk; yield (t_end, (sample times, recording
     (cell, time, k), spike times, spiking cells)). Cells whose spike buffer overflowed
-    in a chunk are run through it again, alone, with a larger buffer."""
+    in a chunk are run through it again (with their block) with a larger buffer."""
     n = table.y.shape[0]
     values_per_step = n * max(1, rec_idx.size) / rec_every
     per = min(n_steps, max(1, math.ceil(CHUNK_VALUES / values_per_step)),
@@ -456,7 +476,8 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
         per = max(rec_every, per // rec_every * rec_every)
     bounds = [*range(0, n_steps, per), n_steps]
     capacity = int(per * dt * SPIKE_RATE_GUESS) + SPIKE_BUFFER_MIN
-    all_cells = np.arange(n)
+    all_blocks = np.arange(table.starts.size - 1)
+    sizes = np.diff(table.starts)
     old_threads = numba.get_num_threads()
     try:
         if threads is not None:
@@ -466,22 +487,25 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
             t0, t1 = k0 * dt, min(k1 * dt, duration)
             n_rec = (k1 - k0) // rec_every + 2
             rec = np.empty((n, n_rec, rec_idx.size))
-            cells, cap, found = all_cells, capacity, []
-            while cells.size:
-                sub = rec if cells is all_cells else np.empty((cells.size, n_rec, rec_idx.size))
-                spikes = np.empty((cells.size, cap))
-                n_spikes = np.zeros(cells.size, dtype=np.int64)
-                integrate_population(table.y, table.p, cells, table.proto, table.seg_t,
-                                     table.seg_d, table.n_seg, t0, t1, dt, k0, k1 - k0,
-                                     rec_every, rec_idx, sub, threshold, spikes, n_spikes)
-                fits = n_spikes <= cap
-                held = (np.arange(cap)[None, :] < n_spikes[:, None]) & fits[:, None]
+            blocks, cap, found = all_blocks, capacity, []
+            while blocks.size:
+                lanes = sizes[blocks]
+                first_lane = np.concatenate(([0], np.cumsum(lanes)[:-1]))
+                spikes = np.empty((int(lanes.sum()), cap))
+                n_spikes = np.zeros(spikes.shape[0], dtype=np.int64)
+                overflow = np.zeros(blocks.size, dtype=np.bool_)
+                integrate_population(table.y, table.p, blocks, table.starts, table.order,
+                                     table.proto, table.seg_t, table.seg_d, table.n_seg, t0, t1,
+                                     dt, k0, k1 - k0, rec_every, rec_idx, rec, threshold, spikes,
+                                     n_spikes, first_lane, overflow)
+                lane_cells = table.order if blocks is all_blocks else np.concatenate(
+                    [table.order[table.starts[b]:table.starts[b + 1]] for b in blocks])
+                held = ((np.arange(cap)[None, :] < n_spikes[:, None])
+                        & np.repeat(~overflow, lanes)[:, None])
                 rows, _ = np.nonzero(held)
-                found.append((cells[rows], spikes[held]))
-                if sub is not rec:
-                    rec[cells[fits]] = sub[fits]
+                found.append((lane_cells[rows], spikes[held]))
                 capacity = max(capacity, int(1.5 * n_spikes.max()) + 4)  # for the next chunk
-                cells, cap = cells[~fits], 2 * int(n_spikes.max()) + 4
+                blocks, cap = blocks[overflow], 2 * int(n_spikes.max()) + 4
             spike_cells = np.concatenate([f[0] for f in found])
             spike_times = np.concatenate([f[1] for f in found])
             order = np.lexsort((spike_cells, spike_times))  # by time, then cell

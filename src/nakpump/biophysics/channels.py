@@ -41,13 +41,30 @@ def q10_factor(q10: float, temp_c: float, temp_ref_c: float) -> float:
 
 @jit
 def hh_rates(v: float) -> tuple[float, float, float, float, float, float]:
-    """(α_m, β_m, α_h, β_h, α_n, β_n) in 1/ms at 6.3 °C; v in mV."""
-    alpha_m = 0.1 * exprel_rate(v + 40.0, 10.0)
+    """(α_m, β_m, α_h, β_h, α_n, β_n) in 1/ms at 6.3 °C; v in mV.
+
+    α_m = 0.1(v + 40)/(1 − e^(−(v+40)/10)), β_m = 4e^(−(v+65)/18), α_h = 0.07e^(−(v+65)/20),
+    β_h = 1/(1 + e^(−(v+35)/10)), α_n = 0.01(v + 55)/(1 − e^(−(v+55)/10)),
+    β_n = 0.125e^(−(v+65)/80). Five of the six exponentials are powers of
+    e^(−(v+65)/80) times constants (exact identities; ~1e-15 relative rounding), so two
+    exp() calls do the work of six.
+    """
+    e80 = math.exp(-(v + 65.0) / 80.0)
+    e20 = e80 * e80
+    e20 *= e20
+    e10 = e20 * e20
+    x = v + 40.0  # α_m's removable singularity at x = 0: limit 1 + x/20
+    alpha_m = 0.1 * x / (1.0 - e10 * 12.182493960703473)  # e^2.5
+    if abs(x) < 1e-6:
+        alpha_m = 0.1 * (10.0 + 0.5 * x)
     beta_m = 4.0 * math.exp(-(v + 65.0) / 18.0)
-    alpha_h = 0.07 * math.exp(-(v + 65.0) / 20.0)
-    beta_h = 1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0))
-    alpha_n = 0.01 * exprel_rate(v + 55.0, 10.0)
-    beta_n = 0.125 * math.exp(-(v + 65.0) / 80.0)
+    alpha_h = 0.07 * e20
+    beta_h = 1.0 / (1.0 + e10 * 20.085536923187668)  # e^3
+    y = v + 55.0  # α_n's at y = 0: limit 0.1 + y/200
+    alpha_n = 0.01 * y / (1.0 - e10 * 2.718281828459045)  # e^1
+    if abs(y) < 1e-6:
+        alpha_n = 0.01 * (10.0 + 0.5 * y)
+    beta_n = 0.125 * e80
     return alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n
 
 

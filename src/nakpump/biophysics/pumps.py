@@ -26,7 +26,11 @@ def pump_rate_kager(na_i: float, k_o: float, rate_max: float, km_na: float, km_k
     rate_max·(1 + km_k/k_o)^−2·(1 + km_na/na_i)^−3: three internal Na+ and two
     external K+ sites (J Neurophysiol 84:495; K_mK 2 mM, K_mNa 7.7 mM).
     """
-    return rate_max / ((1.0 + km_k / k_o) ** 2 * (1.0 + km_na / na_i) ** 3)
+    # = rate_max·(k_o/(k_o + km_k))²·(na_i/(na_i + km_na))³, with one division
+    na3 = na_i * na_i * na_i
+    na_km = na_i + km_na
+    k_km = k_o + km_k
+    return rate_max * (na3 * k_o * k_o) / (na_km * na_km * na_km * (k_km * k_km))
 
 
 @jit
@@ -64,7 +68,7 @@ def atp_factor(atp: float, km_atp: float, atp_normal: float) -> float:
     Michaelis–Menten in [ATP] (mM), normalised so that it is 1 at atp_normal:
     [ATP]/([ATP] + K_m) · (atp_normal + K_m)/atp_normal. 0 without ATP.
     """
-    return atp / (atp + km_atp) * (atp_normal + km_atp) / atp_normal
+    return atp * (atp_normal + km_atp) / ((atp + km_atp) * atp_normal)
 
 
 @jit

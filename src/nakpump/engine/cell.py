@@ -1,9 +1,12 @@
-"""One cell's biophysics on flat arrays: currents, the fixed step and the ODE right-hand side.
+"""A cell's biophysics on flat arrays: currents, the fixed step and the ODE right-hand side.
 
-Written once as scalar numba functions over (y, p, d) laid out in
-engine.layout, so that one cell, a population (prange over cells) and the
-scipy reference integrator all run the same code. Nothing here validates or
-allocates; specs are checked before they become arrays.
+Written once as numba functions over (y, p, d) laid out in engine.layout.
+The step works on a block of cells held in columns (step_block: one column
+per cell, B ≥ 1), so that one cell (a block of one), a population (blocks of
+cells in a prange) and the adaptive integrator all take the same step; the
+scipy reference integrator uses rhs, built from the same scalar biophysics.
+Nothing here validates or allocates; specs are checked before they become
+arrays.
 
 The fixed step keeps the invariants to round-off by construction: the
 membrane equation is solved linearly implicitly, C·ΔV = −Δt·Σ_X I_X*, where
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from nakpump._jit import jit
+from nakpump._jit import jit, jit_inline
 from nakpump.biophysics.channels import (
     cressman_rates,
     gate_step,
@@ -51,6 +54,9 @@ from nakpump.engine.layout import (
     D_V_CLAMP,
     K_I,
     K_O,
+    N_DRIVE,
+    N_PARAM,
+    N_STATE,
     NA_I,
     NA_O,
     OBS_E_CL,
@@ -147,20 +153,27 @@ def conductances(y, p, v):
 
 
 @jit
-def pump_rate(y, p, d, v):
-    """Pump turnover (cycles/s/µm²) at this state, with ATP and block applied."""
-    kind = int(p[P_PUMP_KIND])
+def pump_rate_of(kind, v, na_i, na_o, k_o, rt_f, rate_max, a, b, c, d, atp, km_atp,
+                 atp_normal, block):
+    """Pump turnover (cycles/s/µm²) of pump form `kind` (layout.PUMP_KIND_CODE), with ATP
+    (mM) and the blocked fraction applied; a..d are the form's parameters (P_PUMP_A..D)."""
     if kind == 0:
         return 0.0
     if kind == 1:
-        rate = pump_rate_kager(y[NA_I], y[K_O], p[P_PUMP_MAX], p[P_PUMP_A], p[P_PUMP_B])
+        rate = pump_rate_kager(na_i, k_o, rate_max, a, b)
     elif kind == 2:
-        rate = pump_rate_luo_rudy(v, y[NA_I], y[NA_O], y[K_O], p[P_RT_F], p[P_PUMP_MAX],
-                                  p[P_PUMP_A], p[P_PUMP_B], p[P_PUMP_C])
+        rate = pump_rate_luo_rudy(v, na_i, na_o, k_o, rt_f, rate_max, a, b, c)
     else:
-        rate = pump_rate_sigmoid(y[NA_I], y[K_O], p[P_PUMP_MAX], p[P_PUMP_A], p[P_PUMP_B],
-                                 p[P_PUMP_C], p[P_PUMP_D])
-    return rate * atp_factor(d[D_ATP], p[P_KM_ATP], p[P_ATP_NORMAL]) * (1.0 - d[D_BLOCK])
+        rate = pump_rate_sigmoid(na_i, k_o, rate_max, a, b, c, d)
+    return rate * atp_factor(atp, km_atp, atp_normal) * (1.0 - block)
+
+
+@jit
+def pump_rate(y, p, d, v):
+    """Pump turnover (cycles/s/µm²) at this state, with ATP and block applied."""
+    return pump_rate_of(int(p[P_PUMP_KIND]), v, y[NA_I], y[NA_O], y[K_O], p[P_RT_F],
+                        p[P_PUMP_MAX], p[P_PUMP_A], p[P_PUMP_B], p[P_PUMP_C], p[P_PUMP_D],
+                        d[D_ATP], p[P_KM_ATP], p[P_ATP_NORMAL], d[D_BLOCK])
 
 
 @jit
@@ -172,12 +185,20 @@ def reversals(y, p):
 
 
 @jit
-def enter_segment(y, p, d):
+def enter_segment_block(Yb, Pb, Db):
     """Apply what a new protocol segment sets directly: the bath's concentrations."""
-    if p[P_FLUX_O] == 0.0:
-        y[NA_O] = d[D_NA_BATH]
-        y[K_O] = d[D_K_BATH]
-        y[CL_O] = d[D_CL_BATH]
+    for j in range(Yb.shape[1]):
+        if Pb[P_FLUX_O, j] == 0.0:
+            Yb[NA_O, j] = Db[D_NA_BATH, j]
+            Yb[K_O, j] = Db[D_K_BATH, j]
+            Yb[CL_O, j] = Db[D_CL_BATH, j]
+
+
+@jit
+def enter_segment(y, p, d):
+    """enter_segment_block for one cell (1-d arrays)."""
+    enter_segment_block(y.reshape((N_STATE, 1)), p.reshape((N_PARAM, 1)),
+                        d.reshape((N_DRIVE, 1)))
 
 
 @jit
@@ -196,33 +217,6 @@ def _ion_currents(y, p, d, v):
 
 
 @jit
-def _kahan_add(y, j, delta):
-    """y[j] += delta with Kahan compensation kept in y[COMP_NA_I + j − NA_I]."""
-    c = COMP_NA_I + j - NA_I
-    corrected = delta - y[c]
-    total = y[j] + corrected
-    y[c] = (total - y[j]) - corrected
-    y[j] = total
-
-
-@jit
-def _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt):
-    """Move each ion over dt (ms): membrane currents i_X (outward) across the membrane,
-    injected currents inj_X (inward, µA/cm²) into the cell only."""
-    if p[P_DYNAMIC] == 0.0:
-        return
-    f_i = p[P_FLUX_I] * dt
-    f_o = p[P_FLUX_O] * dt
-    _kahan_add(y, NA_I, -f_i * (i_na - inj_na))
-    _kahan_add(y, K_I, -f_i * (i_k - inj_k))
-    _kahan_add(y, CL_I, f_i * (i_cl - inj_cl))  # z = −1
-    if f_o != 0.0:
-        _kahan_add(y, NA_O, f_o * i_na)
-        _kahan_add(y, K_O, f_o * i_k)
-        _kahan_add(y, CL_O, -f_o * i_cl)
-
-
-@jit
 def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
     """Injected currents per ion (µA/cm², inward +) with the clamp's added to its carrier."""
     carrier = int(p[P_STIM_ION])
@@ -235,78 +229,173 @@ def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
 
 @jit
 def step(y, p, d, dt):
-    """Advance one cell by dt (ms) in place (the scheme p[P_SCHEME] selects).
+    """Advance one cell (1-d arrays y, p, d) by dt (ms): step_block on a block of one."""
+    step_block(y.reshape((N_STATE, 1)), p.reshape((N_PARAM, 1)), d.reshape((N_DRIVE, 1)), dt)
+
+
+@jit
+def step_block(Yb, Pb, Db, dt):
+    """Advance a block of cells by dt (ms) in place: Yb (N_STATE, B), Pb (N_PARAM, B) and
+    Db (N_DRIVE, B) hold one cell per column (lane), all of one model structure (the
+    kinds in lane 0 hold for all). The scheme is Pb[P_SCHEME]:
 
     0: linearly implicit (backward Euler) V and concentrations, then exponential-
     Euler gates at the new V: first order, L-stable (NEURON's default staggering).
     1: Strang splitting, gates for dt/2 at the old V, V and concentrations by the
     linearised trapezoidal rule, gates for dt/2 at the new V: second order.
     Both keep C·ΔV = Δt·(Σ injected − Σ membrane currents) exactly.
+
+    Each phase is one loop over lanes with no branch that differs between lanes
+    (model kinds are dispatched outside the loops), so the compiler vectorises it
+    across cells; a single cell is a block of one.
     """
-    if p[P_SCHEME] == 0.0:
-        _membrane_step(y, p, d, dt, 1.0)
-        _step_gates(y, p, y[V], dt)
+    if Pb[P_SCHEME, 0] == 0.0:
+        _membrane_block(Yb, Pb, Db, dt, 1.0)
+        _gates_block(Yb, Pb, dt)
     else:
-        _step_gates(y, p, y[V], 0.5 * dt)
-        _membrane_step(y, p, d, dt, 0.5)
-        _step_gates(y, p, y[V], 0.5 * dt)
+        _gates_block(Yb, Pb, 0.5 * dt)
+        _membrane_block(Yb, Pb, Db, dt, 0.5)
+        _gates_block(Yb, Pb, 0.5 * dt)
 
 
 @jit
-def _membrane_step(y, p, d, dt, theta):
-    """V and concentrations over dt with gates frozen; currents linearised, evaluated at
-    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal)."""
-    v = y[V]
-    i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
-    inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
-    cap = p[P_CAP]
-    g_tot = g_na + g_k + g_cl
-    net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
-    i_clamp = 0.0
-    if d[D_CLAMP] > 0.5:
-        dv = d[D_V_CLAMP] - v
-        i_clamp = cap * dv / dt + net + theta * g_tot * dv  # what the amplifier injects
-    else:
-        dv = -dt * net / (cap + theta * dt * g_tot)
-    # Currents at V + theta·dv; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
-    i_na += theta * g_na * dv
-    i_k += theta * g_k * dv
-    i_cl += theta * g_cl * dv
-    inj_na, inj_k, inj_cl = _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl)
-    _update_concentrations(y, p, i_na, i_k, i_cl, inj_na, inj_k, inj_cl, dt)
-
-    v_mid = v + theta * dv
-    y[Q_NA] += dt * g_na * (v_mid - e_na)
-    y[Q_K] += dt * g_k * (v_mid - e_k)
-    y[Q_CL] += dt * g_cl * (v_mid - e_cl)
-    y[Q_PUMP] += dt * i_pump
-    y[Q_INJ_NA] += dt * inj_na
-    y[Q_INJ_NA + 1] += dt * inj_k
-    y[Q_INJ_NA + 2] += dt * inj_cl
-    y[V] = v + dv
-
-
-@jit
-def _step_gates(y, p, v, dt):
-    """Exponential-Euler update of every gate at voltage v (mV) over dt (ms)."""
-    kind = int(p[P_CH_KIND])
+def _membrane_block(Yb, Pb, Db, dt, theta):
+    """V and concentrations of every lane, dispatched on the pump form (one loop each)."""
+    kind = int(Pb[P_PUMP_KIND, 0])
     if kind == 0:
-        return
-    phi = p[P_PHI]
-    am, bm, ah, bh, an, bn = gate_rates(p, v)
-    n = gate_step(y[N], an, bn, phi, dt)
-    y[N] = n
-    if kind == 3:
-        y[M] = am / (am + bm)
+        _membrane_lanes(Yb, Pb, Db, dt, theta, 0)
+    elif kind == 1:
+        _membrane_lanes(Yb, Pb, Db, dt, theta, 1)
+    elif kind == 2:
+        _membrane_lanes(Yb, Pb, Db, dt, theta, 2)
     else:
-        y[M] = gate_step(y[M], am, bm, phi, dt)
-    if p[P_H_FROM_N] > 0.5:
-        y[H] = h_from_n_huebel(n)
-    else:
-        y[H] = gate_step(y[H], ah, bh, phi, dt)
-    if p[P_G_M] > 0.0:
-        p_inf, tau_p = m_current_gate(v, p[P_TAU_M_MAX])
-        y[P] = p_inf + (y[P] - p_inf) * math.exp(-phi * dt / tau_p)
+        _membrane_lanes(Yb, Pb, Db, dt, theta, 3)
+
+
+@jit_inline
+def _kahan_add(Yb, i, j, delta):
+    """Yb[i, j] += delta with Kahan compensation kept in Yb[COMP_NA_I + i − NA_I, j]."""
+    c = COMP_NA_I + i - NA_I
+    corrected = delta - Yb[c, j]
+    total = Yb[i, j] + corrected
+    Yb[c, j] = (total - Yb[i, j]) - corrected
+    Yb[i, j] = total
+
+
+@jit_inline
+def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind):
+    """V and concentrations over dt with gates frozen; currents linearised, evaluated at
+    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal). pump_kind is a constant
+    at each call site, so its branches fold away."""
+    inv_dt = 1.0 / dt
+    for j in range(Yb.shape[1]):
+        v = Yb[V, j]
+        na_i, k_i, cl_i = Yb[NA_I, j], Yb[K_I, j], Yb[CL_I, j]
+        na_o, k_o, cl_o = Yb[NA_O, j], Yb[K_O, j], Yb[CL_O, j]
+        rt_f = Pb[P_RT_F, j]
+        e_na = nernst(rt_f, 1.0, na_o, na_i)
+        e_k = nernst(rt_f, 1.0, k_o, k_i)
+        e_cl = nernst(rt_f, -1.0, cl_o, cl_i)
+        m = Yb[M, j]
+        n2 = Yb[N, j] * Yb[N, j]
+        g_na = Pb[P_G_NA, j] * m * m * m * Yb[H, j] + Pb[P_GL_NA, j]
+        g_k = Pb[P_G_K, j] * n2 * n2 + Pb[P_G_M, j] * Yb[P, j] + Pb[P_GL_K, j]
+        g_cl = Pb[P_GL_CL, j]
+        i_pump = pump_current(pump_rate_of(
+            pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX, j], Pb[P_PUMP_A, j],
+            Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j], Pb[P_KM_ATP, j],
+            Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
+        i_na = g_na * (v - e_na) + NA_PER_CYCLE * i_pump
+        i_k = g_k * (v - e_k) - K_PER_CYCLE * i_pump
+        i_cl = g_cl * (v - e_cl)
+        inj_na, inj_k, inj_cl = Db[D_STIM_NA, j], Db[D_STIM_K, j], Db[D_STIM_CL, j]
+        cap = Pb[P_CAP, j]
+        g_tot = g_na + g_k + g_cl
+        net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
+        # Both branches are computed and one is selected, so lanes never diverge.
+        clamped = Db[D_CLAMP, j] > 0.5
+        dv_clamp = Db[D_V_CLAMP, j] - v
+        i_clamp = cap * dv_clamp * inv_dt + net + theta * g_tot * dv_clamp  # the amp's current
+        dv_free = -dt * net / (cap + theta * dt * g_tot)
+        dv = dv_clamp if clamped else dv_free
+        i_clamp = i_clamp if clamped else 0.0
+        # Currents at V + theta·dv; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
+        i_na += theta * g_na * dv
+        i_k += theta * g_k * dv
+        i_cl += theta * g_cl * dv
+        carrier = Pb[P_STIM_ION, j]
+        inj_na += i_clamp if carrier == 0.0 else 0.0
+        inj_k += i_clamp if carrier == 1.0 else 0.0
+        inj_cl += i_clamp if carrier == 2.0 else 0.0
+        # Membrane currents move ions across the membrane, injected ones into the cell only
+        # (fixed concentrations and a bath: factors 0).
+        f_i = Pb[P_FLUX_I, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
+        f_o = Pb[P_FLUX_O, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
+        _kahan_add(Yb, NA_I, j, -f_i * (i_na - inj_na))
+        _kahan_add(Yb, K_I, j, -f_i * (i_k - inj_k))
+        _kahan_add(Yb, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
+        _kahan_add(Yb, NA_O, j, f_o * i_na)
+        _kahan_add(Yb, K_O, j, f_o * i_k)
+        _kahan_add(Yb, CL_O, j, -f_o * i_cl)
+        v_mid = v + theta * dv
+        Yb[Q_NA, j] += dt * g_na * (v_mid - e_na)
+        Yb[Q_K, j] += dt * g_k * (v_mid - e_k)
+        Yb[Q_CL, j] += dt * g_cl * (v_mid - e_cl)
+        Yb[Q_PUMP, j] += dt * i_pump
+        Yb[Q_INJ_NA, j] += dt * inj_na
+        Yb[Q_INJ_NA + 1, j] += dt * inj_k
+        Yb[Q_INJ_NA + 2, j] += dt * inj_cl
+        Yb[V, j] = v + dv
+
+
+@jit
+def _gates_block(Yb, Pb, dt):
+    """Exponential-Euler update of every gate of every lane at its voltage over dt (ms),
+    dispatched on the channel family (one loop each). The M-current gate moves in every
+    lane of a block where any lane has g_M > 0."""
+    kind = int(Pb[P_CH_KIND, 0])
+    if kind == 1:
+        _gate_lanes(Yb, Pb, dt, 1, False, False)
+    elif kind == 2:
+        has_m = False
+        for j in range(Yb.shape[1]):
+            has_m = has_m or Pb[P_G_M, j] > 0.0
+        if has_m:
+            _gate_lanes(Yb, Pb, dt, 2, True, False)
+        else:
+            _gate_lanes(Yb, Pb, dt, 2, False, False)
+    elif kind == 3:
+        if Pb[P_H_FROM_N, 0] > 0.5:
+            _gate_lanes(Yb, Pb, dt, 3, False, True)
+        else:
+            _gate_lanes(Yb, Pb, dt, 3, False, False)
+
+
+@jit_inline
+def _gate_lanes(Yb, Pb, dt, kind, has_m, h_of_n):
+    """The gates of every lane; kind, has_m and h_of_n are constants at each call site."""
+    for j in range(Yb.shape[1]):
+        v = Yb[V, j]
+        phi = Pb[P_PHI, j]
+        if kind == 1:
+            am, bm, ah, bh, an, bn = hh_rates(v)
+        elif kind == 2:
+            am, bm, ah, bh, an, bn = traub_rates(v, Pb[P_VT, j])
+        else:
+            am, bm, ah, bh, an, bn = cressman_rates(v)
+        n = gate_step(Yb[N, j], an, bn, phi, dt)
+        Yb[N, j] = n
+        if kind == 3:  # instantaneous activation (Cressman 2009)
+            Yb[M, j] = am / (am + bm)
+        else:
+            Yb[M, j] = gate_step(Yb[M, j], am, bm, phi, dt)
+        if h_of_n:
+            Yb[H, j] = h_from_n_huebel(n)
+        else:
+            Yb[H, j] = gate_step(Yb[H, j], ah, bh, phi, dt)
+        if has_m:
+            p_inf, tau_p = m_current_gate(v, Pb[P_TAU_M_MAX, j])
+            Yb[P, j] = p_inf + (Yb[P, j] - p_inf) * math.exp(-phi * dt / tau_p)
 
 
 @jit

@@ -1,11 +1,13 @@
-"""Fixed-step integration of one cell over a piecewise-constant protocol.
+"""Fixed-step integration of a block of cells over a piecewise-constant protocol.
 
 The step grid is t_k = k·dt; a protocol boundary inside a step splits that
 step in two, so events happen exactly when they are scheduled and recorded
-samples stay on the grid. Spikes are detected on the fly (upward threshold
-crossings, time by linear interpolation), so spike times do not depend on the
-recording interval. The kernel allocates one scratch vector per call and
-nothing per step.
+samples stay on the grid. The cells of a block (columns of the state block,
+engine.cell.step_block) share their protocol's boundary times, not its values,
+and step in lockstep; one cell is a block of one (integrate_fixed). Spikes
+are detected on the fly (upward threshold crossings, time by linear
+interpolation), so spike times do not depend on the recording interval. The
+kernel allocates a few scratch vectors per call and nothing per step.
 """
 
 from __future__ import annotations
@@ -13,15 +15,21 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.cell import enter_segment, observe, step
-from nakpump.engine.layout import N_OBS, V
+from nakpump.engine.cell import enter_segment_block, observe, step_block
+from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, V
+
+
+@numba.njit(cache=True)
+def segment_range(seg_t, t0, t1):
+    """(lo, hi): the segments lo … hi − 1 of boundaries seg_t (ms) that overlap [t0, t1]."""
+    lo = max(np.searchsorted(seg_t, t0, side="right") - 1, 0)
+    return lo, np.searchsorted(seg_t, t1, side="left")
 
 
 @numba.njit(cache=True)
 def segments_between(seg_t, seg_d, t0, t1):
     """The protocol's segments (boundaries seg_t, ms; drives seg_d) restricted to [t0, t1]."""
-    lo = max(np.searchsorted(seg_t, t0, side="right") - 1, 0)
-    hi = np.searchsorted(seg_t, t1, side="left")
+    lo, hi = segment_range(seg_t, t0, t1)
     c_t = np.empty(hi - lo + 1)
     c_t[0] = t0
     c_t[1:hi - lo] = seg_t[lo + 1:hi]
@@ -30,34 +38,49 @@ def segments_between(seg_t, seg_d, t0, t1):
 
 
 @numba.njit(cache=True)
-def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
-                    audit_every, audit_out, threshold, spikes):
-    """Integrate y in place from seg_t[0] = k0·dt to seg_t[-1] (ms) with step dt (ms).
+def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
+    """Observables rec_idx of every lane into rec_out[lane, row]."""
+    for j in range(ys.shape[1]):
+        y1[:] = ys[:, j]
+        p1[:] = ps[:, j]
+        d1[:] = ds[:, j]
+        observe(y1, p1, d1, obs)
+        for i in range(rec_idx.shape[0]):
+            rec_out[j, row, i] = obs[rec_idx[i]]
 
-    Step k ends at (k0 + k + 1)·dt, so a run split into chunks takes exactly the
-    steps of the whole run.
 
-    Records the observables rec_idx at t = 0 and every rec_every steps (and at
-    the end) into rec_t/rec_out, and the full state every audit_every steps
-    (and at both ends) into audit_out, for the conservation report; writes
-    spike times (ms) into spikes. Returns (samples, audits, spikes detected);
-    detected spikes beyond the buffer are counted but not stored.
+@numba.njit(cache=True)
+def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
+                    audit_every, audit_out, threshold, spikes, n_spk):
+    """Integrate the block ys (N_STATE, B) in place from seg_t[0] = k0·dt to seg_t[-1] (ms).
+
+    ps: (N_PARAM, B); seg_d: (segments, N_DRIVE, B), lane by lane. Step k ends at
+    (k0 + k + 1)·dt, so a run split into chunks takes exactly the steps of the
+    whole run. Records the observables rec_idx at t = 0 and every rec_every steps
+    (and at the end) into rec_t/rec_out (B, samples, variables), and the full
+    state every audit_every steps (and at both ends) into audit_out (audits,
+    N_STATE, B), for the conservation report; writes each lane's spike times (ms)
+    into spikes[lane] and their number (kept or not) into n_spk[lane].
+    Returns (samples, audits).
     """
+    lanes = ys.shape[1]
     t_end = seg_t[seg_t.shape[0] - 1]
     n_seg = seg_t.shape[0] - 1
     eps = 1e-9 * dt
     obs = np.empty(N_OBS)
+    y1, p1, d1 = np.empty(N_STATE), np.empty(N_PARAM), np.empty(N_DRIVE)
+    v_old = np.empty(lanes)
+    armed = np.empty(lanes, dtype=np.bool_)
     seg = 0
-    enter_segment(y, p, seg_d[0])
-    n_spk = 0
-    armed = y[V] < threshold
+    enter_segment_block(ys, ps, seg_d[0])
+    for j in range(lanes):
+        n_spk[j] = 0
+        armed[j] = ys[V, j] < threshold
 
-    observe(y, p, seg_d[0], obs)
     rec_t[0] = seg_t[0]
-    for j in range(rec_idx.shape[0]):
-        rec_out[0, j] = obs[rec_idx[j]]
+    _record(ys, ps, seg_d[0], rec_idx, rec_out, 0, y1, p1, d1, obs)
     n_rec = 1
-    audit_out[0, :] = y
+    audit_out[0] = ys
     n_audit = 1
 
     for k in range(n_steps):
@@ -67,29 +90,49 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec
             t_stop = min(t1, seg_t[seg + 1])
             h = t_stop - t
             if h > eps:
-                v_old = y[V]
-                step(y, p, seg_d[seg], h)
-                v_new = y[V]
-                if armed and v_new >= threshold:
-                    if n_spk < spikes.shape[0]:
-                        spikes[n_spk] = t + h * (threshold - v_old) / (v_new - v_old)
-                    n_spk += 1
-                    armed = False
-                elif v_new < threshold:
-                    armed = True
+                v_old[:] = ys[V]
+                step_block(ys, ps, seg_d[seg], h)
+                for j in range(lanes):
+                    v_new = ys[V, j]
+                    if armed[j] and v_new >= threshold:
+                        if n_spk[j] < spikes.shape[1]:
+                            spikes[j, n_spk[j]] = t + h * (threshold - v_old[j]) / (v_new
+                                                                                   - v_old[j])
+                        n_spk[j] += 1
+                        armed[j] = False
+                    elif v_new < threshold:
+                        armed[j] = True
             t = t_stop
             if seg < n_seg - 1 and t >= seg_t[seg + 1] - eps:
                 seg += 1
-                enter_segment(y, p, seg_d[seg])
+                enter_segment_block(ys, ps, seg_d[seg])
             if t >= t1 - eps:
                 break
         if (k + 1) % rec_every == 0 or k == n_steps - 1:
-            observe(y, p, seg_d[seg], obs)
             rec_t[n_rec] = t1
-            for j in range(rec_idx.shape[0]):
-                rec_out[n_rec, j] = obs[rec_idx[j]]
+            _record(ys, ps, seg_d[seg], rec_idx, rec_out, n_rec, y1, p1, d1, obs)
             n_rec += 1
         if (k + 1) % audit_every == 0 or k == n_steps - 1:
-            audit_out[n_audit, :] = y
+            audit_out[n_audit] = ys
             n_audit += 1
-    return n_rec, n_audit, n_spk
+    return n_rec, n_audit
+
+
+@numba.njit(cache=True)
+def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
+                    audit_every, audit_out, threshold, spikes):
+    """integrate_block for one cell: y (N_STATE), p (N_PARAM), seg_d (segments, N_DRIVE),
+    rec_out (samples, variables), audit_out (audits, N_STATE), spikes (capacity,).
+
+    Returns (samples, audits, spikes detected); detected spikes beyond the buffer are
+    counted but not stored.
+    """
+    n_spk = np.zeros(1, dtype=np.int64)
+    ys = y.reshape((N_STATE, 1))
+    n_rec, n_audit = integrate_block(
+        ys, p.reshape((N_PARAM, 1)), seg_t,
+        np.ascontiguousarray(seg_d).reshape((seg_d.shape[0], N_DRIVE, 1)), dt, k0, n_steps,
+        rec_every, rec_idx, rec_t, rec_out.reshape((1, rec_out.shape[0], rec_out.shape[1])),
+        audit_every, audit_out.reshape((audit_out.shape[0], N_STATE, 1)), threshold,
+        spikes.reshape((1, spikes.shape[0])), n_spk)
+    return n_rec, n_audit, n_spk[0]

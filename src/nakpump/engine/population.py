@@ -1,13 +1,13 @@
-"""Fixed-step integration of many independent cells at once: a prange over cells.
+"""Fixed-step integration of many independent cells at once: blocks of cells in a prange.
 
-Each cell runs engine.fixed.integrate_fixed, the single-cell kernel, on its own
-rows of the state and parameter tables and its own protocol, so a cell of a
-population takes exactly the steps it would take alone (bit for bit). Cells
-are independent, so the loop over them is parallel and each thread keeps one
-cell's state in cache for a whole chunk of time. Per cell the kernel allocates
-a few small scratch vectors per chunk and nothing per step; the per-step code
-(engine.cell.step) touches only scalars and the cell's own rows, as a GPU
-thread would.
+Cells that share their protocol's boundary times are stepped together in
+blocks: each block's states, parameters and drives are gathered into
+columns (engine.cell.step_block's layout), integrated by the single cell's
+kernel (engine.fixed.integrate_block; one cell is a block of one) and
+scattered back. Within a block the step is one loop over cells per phase, so
+it vectorises; blocks are independent, so the loop over them is parallel.
+A cell computes exactly what it computes alone: the same operations in the
+same order, lane by lane.
 """
 
 from __future__ import annotations
@@ -15,32 +15,56 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.fixed import integrate_fixed, segments_between
+from nakpump.engine.fixed import integrate_block, segment_range
+from nakpump.engine.layout import N_DRIVE, N_PARAM, N_STATE
 
 
 @numba.njit(parallel=True, cache=True)
-def integrate_population(y, p, cells, proto, seg_t, seg_d, n_seg, t0, t1, dt, k0, n_steps,
-                         rec_every, rec_idx, rec_out, threshold, spikes, n_spikes):
-    """Integrate the cells listed in `cells` (rows of y, in place) from t0 = k0·dt to t1 (ms).
+def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg, t0, t1, dt,
+                         k0, n_steps, rec_every, rec_idx, rec_out, threshold, spikes, n_spikes,
+                         first_lane, overflow):
+    """Integrate the listed blocks of cells (rows of y, in place) from t0 = k0·dt to t1 (ms).
 
-    y: (cells, N_STATE); p: (cells, N_PARAM); proto[c]: the row of seg_t
-    (protocols, max segments + 1; ms) and seg_d (protocols, max segments,
-    N_DRIVE) holding cell c's protocol, of n_seg[proto[c]] segments over the
-    whole run. For the i-th listed cell: records observables rec_idx at t0,
-    every rec_every steps and at t1 into rec_out[i] (samples, variables);
-    writes its spike times (ms) into spikes[i] and their number into
-    n_spikes[i]. A cell with more spikes than spikes[i] holds is put back to
-    its state at t0, to be run again with a larger buffer.
+    y: (cells, N_STATE); p: (cells, N_PARAM). Block b holds the cells
+    order[starts[b]:starts[b+1]], which share their protocol's boundary times;
+    proto[c] is cell c's row of seg_t (protocols, max segments + 1; ms), seg_d
+    (protocols, max segments, N_DRIVE) and n_seg. rec_out (cells, samples,
+    variables) gets the observables rec_idx at t0, every rec_every steps and at
+    t1. The i-th listed block's cells write their spike times (ms) into the rows
+    of spikes and n_spikes from first_lane[i] on. A block in which a cell
+    detects more spikes than spikes holds is left at its state at t0, its
+    recording unwritten, and flagged in overflow[i], to be run again with a
+    larger buffer.
     """
-    for i in numba.prange(cells.shape[0]):
-        c = cells[i]
-        j = proto[c]
-        ns = n_seg[j]
-        c_t, c_d = segments_between(seg_t[j, :ns + 1], seg_d[j, :ns], t0, t1)
+    for i in numba.prange(blocks.shape[0]):
+        b = blocks[i]
+        cells = order[starts[b]:starts[b + 1]]
+        lanes = cells.shape[0]
+        row = proto[cells[0]]
+        times = seg_t[row, :n_seg[row] + 1]
+        lo, hi = segment_range(times, t0, t1)
+        c_t = np.empty(hi - lo + 1)
+        c_t[0] = t0
+        c_t[1:hi - lo] = times[lo + 1:hi]
+        c_t[hi - lo] = t1
+        ys = np.empty((N_STATE, lanes))
+        ps = np.empty((N_PARAM, lanes))
+        ds = np.empty((hi - lo, N_DRIVE, lanes))
+        for j in range(lanes):
+            c = cells[j]
+            ys[:, j] = y[c]
+            ps[:, j] = p[c]
+            ds[:, :, j] = seg_d[proto[c], lo:hi]
+        rec = np.empty((lanes, rec_out.shape[1], rec_out.shape[2]))
         rec_t = np.empty(rec_out.shape[1])
-        audit = np.empty((2, y.shape[1]))
-        _, _, n_spk = integrate_fixed(y[c], p[c], c_t, c_d, dt, k0, n_steps, rec_every, rec_idx,
-                                      rec_t, rec_out[i], n_steps, audit, threshold, spikes[i])
-        n_spikes[i] = n_spk
-        if n_spk > spikes.shape[1]:
-            y[c, :] = audit[0]  # the state at t0
+        audit = np.empty((2, N_STATE, lanes))
+        lane0 = first_lane[i]
+        n_spk = n_spikes[lane0:lane0 + lanes]
+        integrate_block(ys, ps, c_t, ds, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec,
+                        n_steps, audit, threshold, spikes[lane0:lane0 + lanes], n_spk)
+        overflow[i] = n_spk.max() > spikes.shape[1]
+        if not overflow[i]:
+            for j in range(lanes):
+                c = cells[j]
+                y[c] = ys[:, j]
+                rec_out[c] = rec[j]
