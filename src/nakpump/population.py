@@ -63,7 +63,7 @@ from nakpump.storage import ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
 STARTS = ("stored", "rest")
-BLOCK = 8  # cells stepped together (one vectorised loop per phase; benchmarks/population.py)
+BLOCK = 16  # cells stepped together (one vectorised loop per phase; benchmarks/population.py)
 DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIKES_ONLY_ABOVE
 SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
 MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
@@ -176,7 +176,9 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
     n_u = rows.shape[0]
     p = np.empty((n, len(cell_parameters(cell))))
     y = np.empty((n, N_STATE))
-    segs = []
+    seg_t = np.zeros((n_u, 2))  # grown below if a protocol has more segments
+    seg_d = np.zeros((n_u, 1, N_DRIVE))
+    n_seg = np.empty(n_u, dtype=np.int64)
     geometry = {k: np.empty(n_u) for k in ("area", "volume", "outside_volume", "capacitance")}
     for r in range(n_u):
         i = int(first[r])
@@ -187,7 +189,7 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
                 cell_r = at_rest(cell_r)
             values = {k: rows[r, len(names) + j] for j, k in enumerate(fields)}
             events = _with_fields(protocols[proto_index[i]], values)
-            seg_t, seg_d = compile_protocol(events, cell_r, duration)
+            times, drives = compile_protocol(events, cell_r, duration)
         except SpecError as exc:
             raise SpecError(f"{exc.field} (cell {i})", exc.value, exc.allowed) from None
         except SteadyStateError as exc:
@@ -198,17 +200,15 @@ def _build_table(cell: CellSpec, n: int, duration: float, protocols: list[Sequen
         group = order[at[r]:at[r + 1]]
         p[group] = p_r
         y[group] = initial_state(cell_r, p_r)
-        segs.append((seg_t, seg_d))
+        k = drives.shape[0]
+        if k > seg_d.shape[1]:
+            seg_t = np.pad(seg_t, ((0, 0), (0, k + 1 - seg_t.shape[1])))
+            seg_d = np.pad(seg_d, ((0, 0), (0, k - seg_d.shape[1]), (0, 0)))
+        seg_t[r, :k + 1], seg_d[r, :k], n_seg[r] = times, drives, k
         geometry["area"][r], geometry["volume"][r] = cell_r.area, cell_r.volume
         geometry["capacitance"][r] = cell_r.capacitance
         geometry["outside_volume"][r] = (math.nan if cell_r.outside_volume is None
                                          else cell_r.outside_volume)
-    max_seg = max(s[1].shape[0] for s in segs)
-    seg_t = np.zeros((n_u, max_seg + 1))
-    seg_d = np.zeros((n_u, max_seg, N_DRIVE))
-    n_seg = np.empty(n_u, dtype=np.int64)
-    for r, (t, d) in enumerate(segs):
-        seg_t[r, :t.size], seg_d[r, :d.shape[0]], n_seg[r] = t, d, d.shape[0]
     # Blocks of at most BLOCK cells whose protocols switch at the same times.
     _, timing = np.unique(np.column_stack((n_seg, seg_t)), axis=0, return_inverse=True)
     timing = timing.reshape(-1)[inverse]

@@ -260,16 +260,32 @@ def step_block(Yb, Pb, Db, dt):
 
 @jit
 def _membrane_block(Yb, Pb, Db, dt, theta):
-    """V and concentrations of every lane, dispatched on the pump form (one loop each)."""
+    """V and concentrations of every lane, dispatched on the pump form, on whether any lane
+    has a Cl− leak and on whether any lane's outside is closed (one loop for each)."""
     kind = int(Pb[P_PUMP_KIND, 0])
+    has_cl = False
+    closed = False
+    for j in range(Yb.shape[1]):
+        has_cl = has_cl or Pb[P_GL_CL, j] != 0.0
+        closed = closed or (Pb[P_FLUX_O, j] != 0.0 and Pb[P_DYNAMIC, j] != 0.0)
     if kind == 0:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, 0)
+        _membrane_variants(Yb, Pb, Db, dt, theta, 0, has_cl, closed)
     elif kind == 1:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, 1)
+        _membrane_variants(Yb, Pb, Db, dt, theta, 1, has_cl, closed)
     elif kind == 2:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, 2)
+        _membrane_variants(Yb, Pb, Db, dt, theta, 2, has_cl, closed)
     else:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, 3)
+        _membrane_variants(Yb, Pb, Db, dt, theta, 3, has_cl, closed)
+
+
+@jit_inline
+def _membrane_variants(Yb, Pb, Db, dt, theta, kind, has_cl, closed):
+    # Cl− and a closed outside go together in the published models (Hübel & Dahlem,
+    # Cressman, Wei): two variants, not four, to keep compile time down.
+    if has_cl or closed:
+        _membrane_lanes(Yb, Pb, Db, dt, theta, kind, True, True)
+    else:
+        _membrane_lanes(Yb, Pb, Db, dt, theta, kind, False, False)
 
 
 @jit_inline
@@ -283,10 +299,11 @@ def _kahan_add(Yb, i, j, delta):
 
 
 @jit_inline
-def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind):
+def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
     """V and concentrations over dt with gates frozen; currents linearised, evaluated at
-    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal). pump_kind is a constant
-    at each call site, so its branches fold away."""
+    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal). pump_kind, has_cl (a Cl−
+    leak: else E_Cl is not needed) and closed (a finite outside: else nothing changes
+    there) are constants at each call site, so their branches fold away."""
     inv_dt = 1.0 / dt
     for j in range(Yb.shape[1]):
         v = Yb[V, j]
@@ -295,7 +312,7 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind):
         rt_f = Pb[P_RT_F, j]
         e_na = nernst(rt_f, 1.0, na_o, na_i)
         e_k = nernst(rt_f, 1.0, k_o, k_i)
-        e_cl = nernst(rt_f, -1.0, cl_o, cl_i)
+        e_cl = nernst(rt_f, -1.0, cl_o, cl_i) if has_cl else 0.0
         m = Yb[M, j]
         n2 = Yb[N, j] * Yb[N, j]
         g_na = Pb[P_G_NA, j] * m * m * m * Yb[H, j] + Pb[P_GL_NA, j]
@@ -334,9 +351,10 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind):
         _kahan_add(Yb, NA_I, j, -f_i * (i_na - inj_na))
         _kahan_add(Yb, K_I, j, -f_i * (i_k - inj_k))
         _kahan_add(Yb, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
-        _kahan_add(Yb, NA_O, j, f_o * i_na)
-        _kahan_add(Yb, K_O, j, f_o * i_k)
-        _kahan_add(Yb, CL_O, j, -f_o * i_cl)
+        if closed:
+            _kahan_add(Yb, NA_O, j, f_o * i_na)
+            _kahan_add(Yb, K_O, j, f_o * i_k)
+            _kahan_add(Yb, CL_O, j, -f_o * i_cl)
         v_mid = v + theta * dv
         Yb[Q_NA, j] += dt * g_na * (v_mid - e_na)
         Yb[Q_K, j] += dt * g_k * (v_mid - e_k)
