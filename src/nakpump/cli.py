@@ -329,16 +329,18 @@ def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
                                                                             "(default: beside "
                                                                             "the result).")
          ) -> None:
-    """The standard figure of a result: V with E_Na and E_K, concentrations, pump, ATP.
+    """The standard figure of a result: V with E_Na and E_K, concentrations, pump, ATP
+    (for a population: spike raster, rates, final [Na+]i and ATP per cell).
 
     Example: nakpump plot ouabain.nc -o ouabain.png
     """
-    from nakpump.plotting import plot_result
+    from nakpump.plotting import plot_population, plot_result
     from nakpump.storage import check_output_path, load_netcdf
 
     out = output if output is not None else result.with_suffix(".png")
     check_output_path(out, "--output")
-    plot_result(load_netcdf(result), out)
+    ds = load_netcdf(result)
+    (plot_population if "cell" in ds.dims else plot_result)(ds, out)
     typer.echo(f"written: {out}")
 
 

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from nakpump.storage import atomic_write
 
-__all__ = ["plot_result", "save_figure", "time_axis"]
+__all__ = ["plot_population", "plot_result", "save_figure", "time_axis"]
 
 _ION = {"na": "Na$^+$", "k": "K$^+$", "cl": "Cl$^-$"}
 _COLOUR = {"na": "tab:red", "k": "tab:blue", "cl": "tab:green"}
@@ -166,6 +166,54 @@ def plot_result(ds, path: str | os.PathLike | None = None, *, title: str | None 
     default = ds.attrs.get("preset") or ds.attrs.get("title") or "nakpump"
     fig.suptitle(title if title is not None else f"{default}", fontsize="medium")
 
+    if path is not None:
+        save_figure(fig, path, dpi)
+    return fig
+
+
+def plot_population(ds, path: str | os.PathLike | None = None, *, title: str | None = None,
+                    max_raster: int = 200, figsize: tuple[float, float] = (9.0, 8.0),
+                    dpi: float = 150.0) -> Figure:
+    """The standard figure of a `nakpump.simulate_population` result:
+
+    (a) spike raster of up to max_raster cells (evenly chosen), time in ms/s/min;
+    (b) firing rate (Hz) and (c) final [Na+]i (mM) and ATP used (pmol/cm²) of every cell
+        against the first per-cell parameter (or the cell index if none varies).
+    """
+    n = ds.sizes["cell"]
+    duration = float(ds.attrs.get("duration_ms", 1.0))
+    div, unit = time_axis(duration)
+    varied = json.loads(ds.attrs.get("per_cell_parameters") or "[]")
+    if varied:
+        x, xlabel = ds[varied[0]].values, varied[0]
+        units = ds[varied[0]].attrs.get("units", "")
+        xlabel += f" ({units})" if units and units != "1" else ""
+    else:
+        x, xlabel = np.arange(n), "cell"
+    fig = Figure(figsize=figsize, layout="constrained")
+    axs = fig.subplots(3, 1, gridspec_kw={"height_ratios": [2.0, 1.0, 1.0]})
+    shown = np.unique(np.linspace(0, n - 1, min(n, max_raster)).round().astype(int))
+    row = np.full(n, -1)
+    row[shown] = np.arange(shown.size)
+    cells = ds.spike_cell.values
+    keep = row[cells] >= 0
+    axs[0].scatter(ds.spike_time.values[keep] / div, row[cells[keep]], s=2, c="k", lw=0)
+    axs[0].set_xlim(0, duration / div)
+    axs[0].set_xlabel(f"time ({unit})")
+    axs[0].set_ylabel(f"cell ({shown.size} of {n})")
+    axs[1].plot(x, ds.firing_rate.values, ".", ms=3)
+    axs[1].set_ylabel("firing rate (Hz)")
+    axs[2].plot(x, ds.na_i_end.values, ".", ms=3, color=_COLOUR["na"])
+    axs[2].set_ylabel(f"final [{_ION['na']}]$_i$ (mM)", color=_COLOUR["na"])
+    twin = axs[2].twinx()
+    twin.plot(x, ds.atp_used_total.values, ".", ms=2, color="0.4")
+    twin.set_ylabel("ATP used (pmol/cm²)", color="0.4")
+    for ax in axs[1:]:
+        ax.set_xlabel(xlabel)
+    for ax in axs:
+        ax.grid(True, lw=0.3, alpha=0.5)
+    default = ds.attrs.get("title") or "nakpump population"
+    fig.suptitle(title if title is not None else default, fontsize="medium")
     if path is not None:
         save_figure(fig, path, dpi)
     return fig

@@ -68,7 +68,7 @@ DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIK
 SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
 MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
 CHUNK_VALUES = 4_000_000  # recorded values per chunk (32 MB)
-CHUNK_MS = 100.0  # ms of simulated time per chunk at most (bounds the spike buffers)
+CHUNK_MS = 50.0  # ms of simulated time per chunk at most (bounds the spike buffers)
 SPIKE_RATE_GUESS = 0.2  # spikes/ms a cell's spike buffer holds at first (200 Hz)
 SPIKE_BUFFER_MIN = 4  # spikes, at least
 END_STATE = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
@@ -443,7 +443,7 @@ def _summary(table: _Table, y_start: np.ndarray, spikes, duration: float, counte
     if not table.dynamic:
         return out, {k: math.nan for k in ("na", "k", "cl", "charge", "charge_mV")}
     errors: dict[str, np.ndarray] = {}
-    block = 65_536  # cells at a time: the start states are rebuilt block by block
+    block = 8192  # cells at a time: the start states are rebuilt block by block (memory)
     for b0 in range(0, n, block):
         sl = slice(b0, min(b0 + block, n))
         start = np.zeros_like(y[sl])
@@ -503,7 +503,7 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
                 held = ((np.arange(cap)[None, :] < n_spikes[:, None])
                         & np.repeat(~overflow, lanes)[:, None])
                 rows, _ = np.nonzero(held)
-                found.append((lane_cells[rows], spikes[held]))
+                found.append((lane_cells[rows].astype(np.int32), spikes[held]))
                 capacity = max(capacity, int(1.5 * n_spikes.max()) + 4)  # for the next chunk
                 blocks, cap = blocks[overflow], 2 * int(n_spikes.max()) + 4
             spike_cells = np.concatenate([f[0] for f in found])

@@ -124,7 +124,7 @@ class ResultStream:
         var.attrs.update({"units": "ms", "long_name": "spike times (upward threshold "
                                                      "crossings)"})
         if self.n_cells is not None:
-            var = self._file.create_variable("spike_cell", ("spike",), "i8", chunks=(4096,))
+            var = self._file.create_variable("spike_cell", ("spike",), "i4", chunks=(4096,))
             var.attrs.update({"units": "1", "long_name": "index of the spiking cell"})
         return self
 
