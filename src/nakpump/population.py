@@ -104,8 +104,8 @@ class _Table:
     n_seg: np.ndarray  # (protocols,)
     order: np.ndarray  # cells sorted into blocks: block b is order[starts[b]:starts[b + 1]]
     starts: np.ndarray  # (blocks + 1,); a block's cells share their protocol's boundary times
-    geometry: dict[str, np.ndarray]  # per protocol row: area, volume, outside_volume (NaN:
-    # bath), capacitance
+    # per distinct cell (proto's rows): area, volume, outside_volume (NaN: bath), capacitance
+    geometry: dict[str, np.ndarray]
     dynamic: bool
 
 

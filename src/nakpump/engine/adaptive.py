@@ -20,18 +20,22 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.cell import enter_segment, observe, step
-from nakpump.engine.layout import COMP_NA_I, N_OBS, NA_I, V
+from nakpump.engine.cell import enter_segment, observe, step_block
+from nakpump.engine.layout import COMP_NA_I, N_DRIVE, N_OBS, N_PARAM, NA_I, V
 
 
 @numba.njit(cache=True)
-def _attempt(y, p, d, h, y_full, y_half):
-    """One h step and two h/2 steps from y into y_full, y_half (no change to y)."""
+def _attempt(y, p2, d2, h, y_full, y_half, y_full2, y_half2):
+    """One h step and two h/2 steps from y into y_full, y_half (no change to y).
+
+    y_full2, y_half2, p2, d2: the same arrays as blocks of one cell (engine.cell.step_block),
+    made once by the caller rather than at every step.
+    """
     y_full[:] = y
-    step(y_full, p, d, h)
+    step_block(y_full2, p2, d2, h)
     y_half[:] = y
-    step(y_half, p, d, 0.5 * h)
-    step(y_half, p, d, 0.5 * h)
+    step_block(y_half2, p2, d2, 0.5 * h)
+    step_block(y_half2, p2, d2, 0.5 * h)
 
 
 @numba.njit(cache=True)
@@ -84,6 +88,9 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     expo = 1.0 / (order + 1.0)  # the local error estimate scales as h^(order+1)
     y_full = np.empty(n)
     y_half = np.empty(n)
+    y_full2 = y_full.reshape((n, 1))
+    y_half2 = y_half.reshape((n, 1))
+    p2 = p.reshape((N_PARAM, 1))
     y_new = np.empty(n)
     y_rec = np.empty(n)
     obs = np.empty(N_OBS)
@@ -103,6 +110,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     stop = False
     while s < n_seg and not stop:
         d = seg_d[s]
+        d2 = np.ascontiguousarray(d).reshape((N_DRIVE, 1))
         if not entered:
             enter_segment(y, p, d)
             t = seg_t[s]
@@ -125,7 +133,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             last = t + h >= t_end - 1e-12 * max(1.0, abs(t_end))
             if last:
                 h = t_end - t
-            _attempt(y, p, d, h, y_full, y_half)
+            _attempt(y, p2, d2, h, y_full, y_half, y_full2, y_half2)
             err = 0.0
             for j in err_idx:
                 y_new[j] = y_half[j] + weight * (y_half[j] - y_full[j])
