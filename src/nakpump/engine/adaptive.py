@@ -1,8 +1,8 @@
 """Error-controlled integration: the fixed step, sized by step doubling, extrapolated.
 
-Each attempt takes the cell's own step (engine.cell.step, of order q: 1 for
-the backward-Euler scheme, 2 for the Strang scheme) once with h and twice with
-h/2. Their difference estimates the local error; the accepted state is the
+Each attempt takes the cell's own step (engine.cell.step_block on a block of
+one, of order q: 1 for the backward-Euler scheme, 2 for the Strang scheme) once
+with h and twice with h/2. Their difference estimates the local error; the accepted state is the
 Richardson extrapolation y½ + (y½ − y₁)/(2^q − 1), one order higher. Because
 both candidate states keep every linear invariant (each ion's amount,
 C·A·ΔV = F·Vol·Σz·Δc) to round-off, so does their combination: the adaptive

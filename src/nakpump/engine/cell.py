@@ -228,12 +228,6 @@ def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
 
 
 @jit
-def step(y, p, d, dt):
-    """Advance one cell (1-d arrays y, p, d) by dt (ms): step_block on a block of one."""
-    step_block(y.reshape((N_STATE, 1)), p.reshape((N_PARAM, 1)), d.reshape((N_DRIVE, 1)), dt)
-
-
-@jit
 def step_block(Yb, Pb, Db, dt):
     """Advance a block of cells by dt (ms) in place: Yb (N_STATE, B), Pb (N_PARAM, B) and
     Db (N_DRIVE, B) hold one cell per column (lane), all of one model structure (the

@@ -69,7 +69,7 @@ P_PUMP_D = 21  # sigmoid k_slope (mM)
 P_KM_ATP = 22  # mM
 P_ATP_NORMAL = 23  # mM
 P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
-P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step)
+P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_block)
 N_PARAM = 26
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
