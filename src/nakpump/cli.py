@@ -330,7 +330,7 @@ def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
                                                                             "the result).")
          ) -> None:
     """The standard figure of a result: V with E_Na and E_K, concentrations, pump, ATP
-    (for a population: spike raster, rates, final [Na+]i and ATP per cell).
+    (for a population: spike raster, rate and final [Na+]i per cell).
 
     Example: nakpump plot ouabain.nc -o ouabain.png
     """

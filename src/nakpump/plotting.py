@@ -177,19 +177,35 @@ def plot_population(ds, path: str | os.PathLike | None = None, *, title: str | N
     """The standard figure of a `nakpump.simulate_population` result:
 
     (a) spike raster of up to max_raster cells (evenly chosen), time in ms/s/min;
-    (b) firing rate (Hz) and (c) final [Na+]i (mM) and ATP used (pmol/cm²) of every cell
-        against the first per-cell parameter (or the cell index if none varies).
+    (b) firing rate (Hz) and (c) final [Na+]i (mM) of every cell against the most finely
+        varied per-cell parameter (or the cell index), coloured by a swept one (≤ 8 values).
     """
     n = ds.sizes["cell"]
     duration = float(ds.attrs.get("duration_ms", 1.0))
     div, unit = time_axis(duration)
     varied = json.loads(ds.attrs.get("per_cell_parameters") or "[]")
+    distinct = {name: np.unique(ds[name].values).size for name in varied}
+    groups = None  # a parameter with few values (a sweep) colours the points
     if varied:
-        x, xlabel = ds[varied[0]].values, varied[0]
-        units = ds[varied[0]].attrs.get("units", "")
+        name = max(varied, key=distinct.get)  # the most finely varied one is the x axis
+        x, xlabel = ds[name].values, name
+        units = ds[name].attrs.get("units", "")
         xlabel += f" ({units})" if units and units != "1" else ""
+        few = [k for k in varied if k != name and distinct[k] <= 8]
+        if few:
+            groups = few[0]
     else:
         x, xlabel = np.arange(n), "cell"
+
+    def scatter(ax, values, **kw):
+        if groups is None:
+            ax.plot(x, values, ".", ms=3, **kw)
+            return
+        for g in np.unique(ds[groups].values):
+            sel = ds[groups].values == g
+            ax.plot(x[sel], values[sel], ".", ms=3, label=f"{groups} = {g:g}")
+        ax.legend(fontsize="small", markerscale=3)
+
     fig = Figure(figsize=figsize, layout="constrained")
     axs = fig.subplots(3, 1, gridspec_kw={"height_ratios": [2.0, 1.0, 1.0]})
     shown = np.unique(np.linspace(0, n - 1, min(n, max_raster)).round().astype(int))
@@ -201,13 +217,10 @@ def plot_population(ds, path: str | os.PathLike | None = None, *, title: str | N
     axs[0].set_xlim(0, duration / div)
     axs[0].set_xlabel(f"time ({unit})")
     axs[0].set_ylabel(f"cell ({shown.size} of {n})")
-    axs[1].plot(x, ds.firing_rate.values, ".", ms=3)
+    scatter(axs[1], ds.firing_rate.values)
     axs[1].set_ylabel("firing rate (Hz)")
-    axs[2].plot(x, ds.na_i_end.values, ".", ms=3, color=_COLOUR["na"])
-    axs[2].set_ylabel(f"final [{_ION['na']}]$_i$ (mM)", color=_COLOUR["na"])
-    twin = axs[2].twinx()
-    twin.plot(x, ds.atp_used_total.values, ".", ms=2, color="0.4")
-    twin.set_ylabel("ATP used (pmol/cm²)", color="0.4")
+    scatter(axs[2], ds.na_i_end.values)
+    axs[2].set_ylabel(f"final [{_ION['na']}]$_i$ (mM)")
     for ax in axs[1:]:
         ax.set_xlabel(xlabel)
     for ax in axs:
