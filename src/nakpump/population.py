@@ -372,7 +372,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         data.update(per_cell_vars())
         attrs["timing"] = json.dumps({"setup_s": setup_s,
                                       "run_s": time.perf_counter() - clock - setup_s})
-        summary, report = _summary(table, y_start, spike_cells, duration)
+        summary, report = _summary(table, y_start, np.bincount(spike_cells, minlength=n),
+                                   duration)
         data.update(summary)
         attrs["conservation"] = json.dumps(report)
         coords = {"cell": ("cell", np.arange(n), {"long_name": "cell index"}),
@@ -387,7 +388,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                 progress(t_done, duration)
         attrs["timing"] = json.dumps({"setup_s": setup_s,
                                       "run_s": time.perf_counter() - clock - setup_s})
-        summary, report = _summary(table, y_start, counts, duration, counted=True)
+        summary, report = _summary(table, y_start, counts, duration)
         stream.add("cell", ("cell",), np.arange(n), {"long_name": "cell index"})
         for name, (dims, values, meta) in {**per_cell_vars(), **summary}.items():
             stream.add(name, dims, values, meta)
@@ -419,13 +420,13 @@ def _spike_vars(spikes, spike_cells):
                                                      "long_name": "index of the spiking cell"})}
 
 
-def _summary(table: _Table, y_start: np.ndarray, spikes, duration: float, counted=False):
+def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: float):
     """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima.
 
-    y_start: the first N_START state columns at t = 0 (the charge integrals start at 0).
+    y_start: the first N_START state columns at t = 0 (the charge integrals start at 0);
+    counts: spikes per cell.
     """
     n = y_start.shape[0]
-    counts = spikes if counted else np.bincount(spikes, minlength=n)
     y = table.y
     out = {
         "spike_count": (("cell",), counts, {"units": "1", "long_name": "number of spikes"}),
