@@ -68,11 +68,11 @@ DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIK
 SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
 MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)
 CHUNK_VALUES = 4_000_000  # recorded values per chunk (32 MB)
-CHUNK_MS = 50.0  # ms of simulated time per chunk at most (bounds the spike buffers)
+CHUNK_MS = 25.0  # ms of simulated time per chunk at most (bounds the spike buffers)
 SPIKE_RATE_GUESS = 0.2  # spikes/ms a cell's spike buffer holds at first (200 Hz)
 SPIKE_BUFFER_MIN = 4  # spikes, at least
 END_STATE = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
-N_START = CL_O + 1  # state columns kept from the start: V … [Cl]o (charge integrals start at 0)
+START_COLUMNS = (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)  # kept from t = 0 for the report
 
 
 def _as_per_cell(name: str, value: Any, n: int | None) -> np.ndarray | None:
@@ -107,6 +107,11 @@ class _Table:
     # per distinct cell (proto's rows): area, volume, outside_volume (NaN: bath), capacitance
     geometry: dict[str, np.ndarray]
     dynamic: bool
+
+    def release(self) -> None:
+        """Drop the tables only the integration needs (parameters, protocols, blocks)."""
+        empty = np.empty(0)
+        self.p = self.seg_t = self.seg_d = self.n_seg = self.order = self.starts = empty
 
 
 def _split_parameters(cell: CellSpec, protocol: Sequence[Event], parameters: Mapping[str, Any],
@@ -327,7 +332,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
                          scheme)
     setup_s = time.perf_counter() - clock
-    y_start = table.y[:, :N_START].copy()  # what the conservation report compares with
+    y_start = table.y[:, START_COLUMNS]  # what the conservation report compares with
     attrs = {
         "title": f"nakpump population of {n} '{cell.name}' cells",
         "preset": cell.name,
@@ -364,8 +369,10 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
             parts.append(part)
             if progress is not None:
                 progress(t_done, duration)
+        table.release()  # what only the integration needs, before the parts are joined
         sampled, rec, spikes, spike_cells = (np.concatenate(col, axis=1 if k == 1 else 0)
-                                          for k, col in enumerate(zip(*parts)))
+                                             for k, col in enumerate(zip(*parts)))
+        del parts
         data = {name: (("cell", "time"), values, _meta(name))
                 for name, values in _columns(names, rec_names, rec).items()}
         data.update(_spike_vars(spikes, spike_cells))
@@ -388,6 +395,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                 progress(t_done, duration)
         attrs["timing"] = json.dumps({"setup_s": setup_s,
                                       "run_s": time.perf_counter() - clock - setup_s})
+        table.release()
         summary, report = _summary(table, y_start, counts, duration)
         stream.add("cell", ("cell",), np.arange(n), {"long_name": "cell index"})
         for name, (dims, values, meta) in {**per_cell_vars(), **summary}.items():
@@ -423,7 +431,7 @@ def _spike_vars(spikes, spike_cells):
 def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: float):
     """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima.
 
-    y_start: the first N_START state columns at t = 0 (the charge integrals start at 0);
+    y_start: the START_COLUMNS of the state at t = 0 (the charge integrals start at 0);
     counts: spikes per cell.
     """
     n = y_start.shape[0]
@@ -448,7 +456,7 @@ def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: f
     for b0 in range(0, n, block):
         sl = slice(b0, min(b0 + block, n))
         start = np.zeros_like(y[sl])
-        start[:, :N_START] = y_start[sl]
+        start[:, START_COLUMNS] = y_start[sl]
         rows = table.proto[sl]
         g = {k: v[rows] for k, v in table.geometry.items()}
         part = conservation_errors(np.stack((start, y[sl])), g["area"], g["volume"],
