@@ -77,6 +77,7 @@ def _rss_mb() -> float:
 def run_tool(tool: str, n: int, threads: int, duration: float) -> dict:
     """Run one tool in this process; its timings, counts and final [Na]i."""
     import nakpump as nk
+    from nakpump.engine.layout import N_DRIVE, N_PARAM, N_STATE
 
     cell = nk.preset("hh-squid")
     amplitude, rate_max = population_inputs(cell, n)
@@ -95,7 +96,8 @@ def run_tool(tool: str, n: int, threads: int, duration: float) -> dict:
                                     threads=threads)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - rss_before
         timing = json.loads(ds.attrs["timing"])  # per-cell tables apart from the run
-        state = n * 8 * (24 + 26 + 2 + 10 + 1)  # y, p, protocol rows (2 segments), index
+        # y, p and a protocol row (2 boundaries and 1 segment's drives) per cell, 8 B each
+        state = n * 8 * (N_STATE + N_PARAM + 2 + N_DRIVE)
         out = {"spike_count": ds.spike_count.values, "na_i": ds.na_i_end.values,
                "build_s": build + timing["setup_s"], "run_s": timing["run_s"],
                "peak_mb": peak, "state_bytes": state, "recording_bytes": int(ds.nbytes)}

@@ -43,22 +43,26 @@ from nakpump.engine.layout import (
     N_STATE,
     NA_I,
     NA_O,
-    OBS_NAMES,
     P_SCHEME,
     Q_PUMP,
+    STATE_NAMES,
     V,
 )
 from nakpump.engine.population import integrate_population
 from nakpump.errors import SpecError
 from nakpump.model.spec import (
     CellSpec,
-    _check_number,
     parameter_names,
     parameter_unit,
     spec_to_dict,
 )
 from nakpump.protocols import EVENT_TYPES, Event, compile_protocol, event_to_dict
-from nakpump.results import VARIABLES, atp_from_pump_charge, conservation_errors
+from nakpump.results import (
+    atp_from_pump_charge,
+    conservation_errors,
+    variable_attrs,
+)
+from nakpump.simulate import check_run, columns, observables, steps_per_sample
 from nakpump.storage import ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
@@ -71,8 +75,8 @@ CHUNK_VALUES = 4_000_000  # recorded values per chunk (32 MB)
 CHUNK_MS = 25.0  # ms of simulated time per chunk at most (bounds the spike buffers)
 SPIKE_RATE_GUESS = 0.2  # spikes/ms a cell's spike buffer holds at first (200 Hz)
 SPIKE_BUFFER_MIN = 4  # spikes, at least
-END_STATE = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
-START_COLUMNS = (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)  # kept from t = 0 for the report
+# V and the concentrations: kept from t = 0 for the conservation report, reported at the end.
+ION_COLUMNS = (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)
 
 
 def _as_per_cell(name: str, value: Any, n: int | None) -> np.ndarray | None:
@@ -279,15 +283,9 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     in attrs["conservation"]; attrs["timing"] has the wall seconds spent building
     the per-cell tables (setup_s) and integrating (run_s).
     """
-    if not isinstance(cell, CellSpec):
-        raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
-    _check_number("duration", duration, lower=0.0, unit="ms")
-    _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
-    _check_number("threshold", threshold, unit="mV")
+    check_run(cell, duration, dt, threshold, scheme)
     if start not in STARTS:
         raise SpecError("start", start, "one of " + ", ".join(STARTS))
-    if scheme not in ("euler", "strang"):
-        raise SpecError("scheme", scheme, "one of euler, strang")
     max_threads = numba.config.NUMBA_NUM_THREADS
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
                                 or not 1 <= threads <= max_threads):
@@ -309,30 +307,20 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
 
     names = tuple(record if record is not None else
                   (DEFAULT_RECORD if n <= SPIKES_ONLY_ABOVE else ()))
-    recordable = tuple(k for k in OBS_NAMES if not k.startswith("_")) + ("atp_used",)
-    for name in names:
-        if name not in recordable:
-            raise SpecError("record", name, "variable names among " + ", ".join(recordable))
+    rec_names, rec_idx = observables(names)
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
-    rec_names = list(dict.fromkeys(("q_pump" if k == "atp_used" else k) for k in names))
-    rec_idx = np.array([OBS_NAMES.index(k) for k in rec_names], dtype=np.int64)
-    if record_interval is None:
-        per_sample = max(1, n * len(rec_names))
-        rec_every = max(1, math.ceil(n_steps * per_sample / MAX_DEFAULT_VALUES))
-        if not names:
-            rec_every = n_steps
+    if record_interval is not None:
+        rec_every = steps_per_sample(record_interval, dt)
+    elif names:
+        rec_every = max(1, math.ceil(n_steps * n * len(rec_names) / MAX_DEFAULT_VALUES))
     else:
-        _check_number("record_interval", record_interval, lower=0.0, unit="ms")
-        rec_every = round(record_interval / dt)
-        if rec_every < 1 or abs(rec_every * dt - record_interval) > 1e-9 * record_interval:
-            raise SpecError("record_interval", record_interval,
-                            f"a whole multiple of dt = {dt:g} ms")
+        rec_every = n_steps
 
     clock = time.perf_counter()
     table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
                          scheme)
     setup_s = time.perf_counter() - clock
-    y_start = table.y[:, START_COLUMNS]  # what the conservation report compares with
+    y_start = table.y[:, ION_COLUMNS]  # what the conservation report compares with
     attrs = {
         "title": f"nakpump population of {n} '{cell.name}' cells",
         "preset": cell.name,
@@ -373,8 +361,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         sampled, rec, spikes, spike_cells = (np.concatenate(col, axis=1 if k == 1 else 0)
                                              for k, col in enumerate(zip(*parts)))
         del parts
-        data = {name: (("cell", "time"), values, _meta(name))
-                for name, values in _columns(names, rec_names, rec).items()}
+        data = {name: (("cell", "time"), values, variable_attrs(name))
+                for name, values in columns(names, rec_names, rec).items()}
         data.update(_spike_vars(spikes, spike_cells))
         data.update(per_cell_vars())
         attrs["timing"] = json.dumps({"setup_s": setup_s,
@@ -384,12 +372,12 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         data.update(summary)
         attrs["conservation"] = json.dumps(report)
         coords = {"cell": ("cell", np.arange(n), {"long_name": "cell index"}),
-                  "time": ("time", sampled, {"units": "ms", "long_name": "time"})}
+                  "time": ("time", sampled, variable_attrs("time"))}
         return xr.Dataset(data, coords=coords, attrs=attrs)
     with ResultStream(output, names, n_cells=n) as stream:
         counts = np.zeros(n, dtype=np.int64)
         for t_done, (sampled, rec, spikes, spike_cells) in chunks:
-            stream.append(sampled, _columns(names, rec_names, rec), spikes, spike_cells)
+            stream.append(sampled, columns(names, rec_names, rec), spikes, spike_cells)
             counts += np.bincount(spike_cells, minlength=n)
             if progress is not None:
                 progress(t_done, duration)
@@ -405,33 +393,15 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     return open_result(output)
 
 
-def _meta(name: str) -> dict[str, str]:
-    units, long_name = VARIABLES[name]
-    return {"units": units, "long_name": long_name}
-
-
-def _columns(names, rec_names, rec):
-    """The requested variables (cell, time) from the recorded observables (cell, time, k)."""
-    out = {}
-    for name in names:
-        if name == "atp_used":
-            out[name] = atp_from_pump_charge(rec[:, :, rec_names.index("q_pump")])
-        else:
-            out[name] = rec[:, :, rec_names.index(name)]
-    return out
-
-
 def _spike_vars(spikes, spike_cells):
-    return {"spike_time": (("spike",), spikes, {"units": "ms", "long_name": "spike times "
-                                                "(upward threshold crossings)"}),
-            "spike_cell": (("spike",), spike_cells, {"units": "1",
-                                                     "long_name": "index of the spiking cell"})}
+    return {"spike_time": (("spike",), spikes, variable_attrs("spike_time")),
+            "spike_cell": (("spike",), spike_cells, variable_attrs("spike_cell"))}
 
 
 def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: float):
     """Per-cell summaries (name → (dims, values, attrs)) and the conservation maxima.
 
-    y_start: the START_COLUMNS of the state at t = 0 (the charge integrals start at 0);
+    y_start: the ION_COLUMNS of the state at t = 0 (the charge integrals start at 0);
     counts: spikes per cell.
     """
     n = y_start.shape[0]
@@ -445,10 +415,10 @@ def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: f
         "i_pump_mean": (("cell",), y[:, Q_PUMP] / duration,
                         {"units": "uA/cm^2", "long_name": "pump current averaged over the run"}),
     }
-    for name, j in zip(END_STATE, (V, NA_I, K_I, CL_I, NA_O, K_O, CL_O)):
-        units, long_name = VARIABLES[name]
-        out[f"{name}_end"] = (("cell",), y[:, j].copy(), {"units": units,
-                                                          "long_name": f"{long_name} at the end"})
+    for j in ION_COLUMNS:
+        attrs = variable_attrs(STATE_NAMES[j])
+        attrs["long_name"] += " at the end"
+        out[f"{STATE_NAMES[j]}_end"] = (("cell",), y[:, j].copy(), attrs)
     if not table.dynamic:
         return out, {k: math.nan for k in ("na", "k", "cl", "charge", "charge_mV")}
     errors: dict[str, np.ndarray] = {}
@@ -456,7 +426,7 @@ def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: f
     for b0 in range(0, n, block):
         sl = slice(b0, min(b0 + block, n))
         start = np.zeros_like(y[sl])
-        start[:, START_COLUMNS] = y_start[sl]
+        start[:, ION_COLUMNS] = y_start[sl]
         rows = table.proto[sl]
         g = {k: v[rows] for k, v in table.geometry.items()}
         part = conservation_errors(np.stack((start, y[sl])), g["area"], g["volume"],

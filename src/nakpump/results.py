@@ -60,6 +60,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "pump_rate": ("1/(s um^2)", "pump turnover, cycles per second per square micrometre"),
     "i_inj": ("uA/cm^2", "injected current (stimulus or clamp), inward positive"),
     "atp_used": ("pmol/cm^2", "cumulative ATP hydrolysed by the pump"),
+    "time": ("ms", "time"),
+    "spike_time": ("ms", "spike times (upward threshold crossings)"),
+    "spike_cell": ("1", "index of the spiking cell"),
 }
 assert {n for n in OBS_NAMES if not n.startswith("_")} <= set(VARIABLES)
 
@@ -110,17 +113,19 @@ def conservation_errors(states: np.ndarray, area, volume, outside_volume,
     return report
 
 
+def variable_attrs(name: str) -> dict[str, str]:
+    """The `units` and `long_name` attributes of a result variable."""
+    units, long_name = VARIABLES[name]
+    return {"units": units, "long_name": long_name}
+
+
 def build_dataset(*, time: np.ndarray, columns: dict[str, np.ndarray], spikes: np.ndarray,
                   attrs: dict) -> xr.Dataset:
     """Assemble the labelled result of a run."""
-    data_vars = {}
-    for name, values in columns.items():
-        units, long_name = VARIABLES[name]
-        data_vars[name] = xr.Variable("time", values, {"units": units, "long_name": long_name})
-    data_vars["spike_time"] = xr.Variable("spike", spikes,
-                                          {"units": "ms", "long_name": "spike times "
-                                           "(upward threshold crossings)"})
-    coords = {"time": xr.Variable("time", time, {"units": "ms", "long_name": "time"})}
+    data_vars = {name: xr.Variable("time", values, variable_attrs(name))
+                 for name, values in columns.items()}
+    data_vars["spike_time"] = xr.Variable("spike", spikes, variable_attrs("spike_time"))
+    coords = {"time": xr.Variable("time", time, variable_attrs("time"))}
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 

@@ -155,14 +155,46 @@ def _warn_spikes(n_spk, kept, t0, t1):
         warnings.warn(f"{n_spk} spikes in {t0:g}–{t1:g} ms, only {kept} kept", stacklevel=4)
 
 
-def _columns(names, rec_names, rec):
-    """The requested variables from the recorded observables (atp_used from q_pump)."""
+def check_run(cell: CellSpec, duration: float, dt: float, threshold: float,
+              scheme: str) -> None:
+    """The checks every run makes (simulate and simulate_population), SpecError if one fails."""
+    if not isinstance(cell, CellSpec):
+        raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
+    _check_number("duration", duration, lower=0.0, unit="ms")
+    _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
+    _check_number("threshold", threshold, unit="mV")
+    if scheme not in SCHEMES:
+        raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
+
+
+def steps_per_sample(record_interval: float, dt: float) -> int:
+    """record_interval (ms) as a whole number of fixed steps dt (ms); SpecError if it is not."""
+    _check_number("record_interval", record_interval, lower=0.0, unit="ms")
+    every = round(record_interval / dt)
+    if every < 1 or abs(every * dt - record_interval) > 1e-9 * record_interval:
+        raise SpecError("record_interval", record_interval, f"a whole multiple of dt = {dt:g} ms")
+    return every
+
+
+def observables(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The observables (and their indices in engine.layout's OBS_NAMES) that recording the
+    variables `names` takes: atp_used is derived from q_pump. SpecError for an unknown name."""
+    for name in names:
+        if name not in RECORDABLE:
+            raise SpecError("record", name, "variable names among " + ", ".join(RECORDABLE))
+    rec_names = list(dict.fromkeys(("q_pump" if n == "atp_used" else n) for n in names))
+    return rec_names, np.array([OBS_NAMES.index(n) for n in rec_names], dtype=np.int64)
+
+
+def columns(names, rec_names, rec):
+    """The requested variables from the recorded observables rec (…, observable): one array
+    of rec's other axes per name (atp_used from q_pump)."""
     out = {}
     for name in names:
         if name == "atp_used":
-            out[name] = atp_from_pump_charge(rec[:, rec_names.index("q_pump")])
+            out[name] = atp_from_pump_charge(rec[..., rec_names.index("q_pump")])
         else:
-            out[name] = rec[:, rec_names.index(name)]
+            out[name] = rec[..., rec_names.index(name)]
     return out
 
 
@@ -195,17 +227,11 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     The conservation report (conservation_report) is in attrs["conservation"].
     """
-    if not isinstance(cell, CellSpec):
-        raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
-    _check_number("duration", duration, lower=0.0, unit="ms")
-    _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
-    _check_number("threshold", threshold, unit="mV")
+    check_run(cell, duration, dt, threshold, scheme)
     if method not in METHODS:
         raise SpecError("method", method, "one of " + ", ".join(METHODS))
     if method == "auto":
         method = "adaptive" if duration > AUTO_ADAPTIVE_AFTER else "fixed"
-    if scheme not in SCHEMES:
-        raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
     if solver not in REFERENCE_SOLVERS:
         raise SpecError("solver", solver, "one of " + ", ".join(REFERENCE_SOLVERS))
     if rtol is None:
@@ -218,32 +244,26 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     if output is not None:
         output = check_output_path(output)
     names = tuple(DEFAULT_RECORD if record is None else record)
-    for name in names:
-        if name not in RECORDABLE:
-            raise SpecError("record", name, "variable names among " + ", ".join(RECORDABLE))
+    # The requested observables; full states are kept separately on a coarser grid for
+    # the conservation report.
+    rec_names, rec_idx = observables(names)
     if record_interval is None and not names:  # spikes only: keep just the two ends
         rec_every = max(1, math.ceil(duration / dt - 1e-9))
         interval = duration
     elif record_interval is None:
         rec_every = max(1, math.ceil(duration / dt / MAX_DEFAULT_SAMPLES))
         interval = rec_every * dt
-    else:
-        _check_number("record_interval", record_interval, lower=0.0, unit="ms")
+    elif method == "fixed":
+        rec_every = steps_per_sample(record_interval, dt)
         interval = record_interval
-        rec_every = round(record_interval / dt)
-        if method == "fixed" and (rec_every < 1 or
-                                  abs(rec_every * dt - record_interval) > 1e-9 * record_interval):
-            raise SpecError("record_interval", record_interval,
-                            f"a whole multiple of dt = {dt:g} ms")
+    else:  # adaptive and reference runs sample on any grid
+        _check_number("record_interval", record_interval, lower=0.0, unit="ms")
+        rec_every, interval = 1, record_interval
 
     p = cell_parameters(cell)
     p[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
     y = initial_state(cell, p)
     seg_t, seg_d = compile_protocol(protocol, cell, duration)
-    # The requested observables (atp_used is derived from q_pump); full states are kept
-    # separately on a coarser grid for the conservation report.
-    rec_names = list(dict.fromkeys(("q_pump" if n == "atp_used" else n) for n in names))
-    rec_idx = np.array([OBS_NAMES.index(n) for n in rec_names], dtype=np.int64)
     attrs = {
         "title": f"nakpump simulation of '{cell.name}'",
         "preset": cell.name,
@@ -294,12 +314,12 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
             if progress is not None:
                 progress(t_done, duration)
         time, rec, audit, spikes = (np.concatenate(col) for col in zip(*parts))
-        return build_dataset(time=time, columns=_columns(names, rec_names, rec),
+        return build_dataset(time=time, columns=columns(names, rec_names, rec),
                              spikes=spikes, attrs=finish_attrs(audit))
     with ResultStream(output, names) as stream:
         audits = []
         for t_done, time, rec, audit, spikes in chunks:
-            stream.append(time, _columns(names, rec_names, rec), spikes)
+            stream.append(time, columns(names, rec_names, rec), spikes)
             audits.append(audit)
             if progress is not None:
                 progress(t_done, duration)

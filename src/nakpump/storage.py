@@ -92,12 +92,12 @@ class ResultStream:
 
     def __init__(self, path: str | os.PathLike, names: tuple[str, ...],
                  n_cells: int | None = None):
-        from nakpump.results import VARIABLES
+        from nakpump.results import variable_attrs
 
         self.path = check_output_path(path)
         self.names = names
         self.n_cells = n_cells
-        self._meta = VARIABLES
+        self._attrs = variable_attrs
         fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
                                          dir=self.path.parent)
         os.close(fd)
@@ -115,17 +115,15 @@ class ResultStream:
             dims = ("cell", "time")
             chunk = (min(self.n_cells, 256), 256)
         var = self._file.create_variable("time", ("time",), float, chunks=(65_536,))
-        var.attrs.update({"units": "ms", "long_name": "time"})
+        var.attrs.update(self._attrs("time"))
         for name in self.names:
             var = self._file.create_variable(name, dims, float, chunks=chunk)
-            units, long_name = self._meta[name]
-            var.attrs.update({"units": units, "long_name": long_name})
+            var.attrs.update(self._attrs(name))
         var = self._file.create_variable("spike_time", ("spike",), float, chunks=(4096,))
-        var.attrs.update({"units": "ms", "long_name": "spike times (upward threshold "
-                                                     "crossings)"})
+        var.attrs.update(self._attrs("spike_time"))
         if self.n_cells is not None:
             var = self._file.create_variable("spike_cell", ("spike",), "i4", chunks=(4096,))
-            var.attrs.update({"units": "1", "long_name": "index of the spiking cell"})
+            var.attrs.update(self._attrs("spike_cell"))
         return self
 
     def _extend(self, dim: str, names: list[str], columns: list[np.ndarray]) -> None:

@@ -2,13 +2,13 @@
 
 Each attempt takes the cell's own step (engine.cell.step_block on a block of
 one, of order q: 1 for the backward-Euler scheme, 2 for the Strang scheme) once
-with h and twice with h/2. Their difference estimates the local error; the accepted state is the
-Richardson extrapolation y½ + (y½ − y₁)/(2^q − 1), one order higher. Because
-both candidate states keep every linear invariant (each ion's amount,
-C·A·ΔV = F·Vol·Σz·Δc) to round-off, so does their combination: the adaptive
-method conserves by construction, like the fixed one. The step is implicit in V
-and exact for gates at frozen V, so quiet minutes are crossed in steps of many
-milliseconds while spikes get microseconds.
+with h and twice with h/2. Their difference estimates the local error; the
+accepted state is the Richardson extrapolation y½ + (y½ − y₁)/(2^q − 1), one
+order higher. Because both candidate states keep every linear invariant (each
+ion's amount, C·A·ΔV = F·Vol·Σz·Δc) to round-off, so does their combination:
+the adaptive method conserves by construction, like the fixed one. The step is
+implicit in V and exact for gates at frozen V, so quiet minutes are crossed in
+steps of many milliseconds while spikes get microseconds.
 
 Protocol boundaries are hit exactly (a step never straddles one); spike times
 are interpolated within the accepted step; samples are interpolated linearly
@@ -25,17 +25,17 @@ from nakpump.engine.layout import COMP_NA_I, N_DRIVE, N_OBS, N_PARAM, NA_I, V
 
 
 @numba.njit(cache=True)
-def _attempt(y, p2, d2, h, y_full, y_half, y_full2, y_half2):
-    """One h step and two h/2 steps from y into y_full, y_half (no change to y).
+def _attempt(y, p2, d2, h, full, half):
+    """One h step and two h/2 steps from y into full and half (no change to y).
 
-    y_full2, y_half2, p2, d2: the same arrays as blocks of one cell (engine.cell.step_block),
-    made once by the caller rather than at every step.
+    full, half, p2, d2: the state, parameter and drive arrays of one cell as a block of
+    one (engine.cell.step_block's layout: one column), made once by the caller.
     """
-    y_full[:] = y
-    step_block(y_full2, p2, d2, h)
-    y_half[:] = y
-    step_block(y_half2, p2, d2, 0.5 * h)
-    step_block(y_half2, p2, d2, 0.5 * h)
+    full[:, 0] = y
+    step_block(full, p2, d2, h)
+    half[:, 0] = y
+    step_block(half, p2, d2, 0.5 * h)
+    step_block(half, p2, d2, 0.5 * h)
 
 
 @numba.njit(cache=True)
@@ -88,7 +88,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     expo = 1.0 / (order + 1.0)  # the local error estimate scales as h^(order+1)
     y_full = np.empty(n)
     y_half = np.empty(n)
-    y_full2 = y_full.reshape((n, 1))
+    y_full2 = y_full.reshape((n, 1))  # the same memory, as blocks of one cell
     y_half2 = y_half.reshape((n, 1))
     p2 = p.reshape((N_PARAM, 1))
     y_new = np.empty(n)
@@ -133,7 +133,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             last = t + h >= t_end - 1e-12 * max(1.0, abs(t_end))
             if last:
                 h = t_end - t
-            _attempt(y, p2, d2, h, y_full, y_half, y_full2, y_half2)
+            _attempt(y, p2, d2, h, y_full2, y_half2)
             err = 0.0
             for j in err_idx:
                 y_new[j] = y_half[j] + weight * (y_half[j] - y_full[j])

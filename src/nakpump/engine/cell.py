@@ -32,6 +32,8 @@ from nakpump.biophysics.channels import (
 )
 from nakpump.biophysics.ions import nernst
 from nakpump.biophysics.pumps import (
+    K_PER_CYCLE,
+    NA_PER_CYCLE,
     atp_factor,
     pump_current,
     pump_rate_kager,
@@ -106,9 +108,6 @@ from nakpump.engine.layout import (
     V,
 )
 
-NA_PER_CYCLE = 3.0
-K_PER_CYCLE = 2.0
-
 
 @jit
 def gate_rates(p, v):
@@ -139,6 +138,22 @@ def steady_gates(p, v):
     return m, h, n, pm
 
 
+@jit_inline
+def channel_conductances(m, h, n, pm, g_na_bar, g_k_bar, g_m_bar, gl_na, gl_k):
+    """(g_Na, g_K) in mS/cm²: m³h Na+ and n⁴ + M-type K+ channels plus the ion's leak."""
+    n2 = n * n
+    return g_na_bar * m * m * m * h + gl_na, g_k_bar * n2 * n2 + g_m_bar * pm + gl_k
+
+
+@jit_inline
+def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
+    """Outward currents (µA/cm²) of Na+, K+ and Cl− at v (mV): each ion's chord
+    conductance (mS/cm²) times its driving force, plus its share of the pump current
+    (3 Na+ out, 2 K+ in per net charge out)."""
+    return (g_na * (v - e_na) + NA_PER_CYCLE * i_pump, g_k * (v - e_k) - K_PER_CYCLE * i_pump,
+            g_cl * (v - e_cl))
+
+
 @jit
 def conductances(y, p, v):
     """Chord conductances (mS/cm²) of all Na+, K+ and Cl− pathways at v (mV)."""
@@ -146,9 +161,8 @@ def conductances(y, p, v):
     if int(p[P_CH_KIND]) == 3:  # instantaneous activation (Cressman 2009)
         am, bm, _, _, _, _ = cressman_rates(v)
         m = am / (am + bm)
-    g_na = p[P_G_NA] * m * m * m * y[H] + p[P_GL_NA]
-    n2 = y[N] * y[N]
-    g_k = p[P_G_K] * n2 * n2 + p[P_G_M] * y[P] + p[P_GL_K]
+    g_na, g_k = channel_conductances(m, y[H], y[N], y[P], p[P_G_NA], p[P_G_K], p[P_G_M],
+                                     p[P_GL_NA], p[P_GL_K])
     return g_na, g_k, p[P_GL_CL]
 
 
@@ -210,21 +224,18 @@ def _ion_currents(y, p, d, v):
     e_na, e_k, e_cl = reversals(y, p)
     g_na, g_k, g_cl = conductances(y, p, v)
     i_pump = pump_current(pump_rate(y, p, d, v))
-    i_na = g_na * (v - e_na) + NA_PER_CYCLE * i_pump
-    i_k = g_k * (v - e_k) - K_PER_CYCLE * i_pump
-    i_cl = g_cl * (v - e_cl)
+    i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
     return i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump
 
 
-@jit
-def _add_to_carrier(p, i_clamp, inj_na, inj_k, inj_cl):
-    """Injected currents per ion (µA/cm², inward +) with the clamp's added to its carrier."""
-    carrier = int(p[P_STIM_ION])
-    if carrier == 0:
-        return inj_na + i_clamp, inj_k, inj_cl
-    if carrier == 1:
-        return inj_na, inj_k + i_clamp, inj_cl
-    return inj_na, inj_k, inj_cl + i_clamp
+@jit_inline
+def add_to_carrier(carrier, i_clamp, inj_na, inj_k, inj_cl):
+    """Injected currents per ion (µA/cm², inward +) with the clamp's current i_clamp added to
+    its carrier (P_STIM_ION's code: 0 Na+, 1 K+, 2 Cl−). Selects, not branches, so that a
+    loop over cells stays vectorisable."""
+    return (inj_na + (i_clamp if carrier == 0.0 else 0.0),
+            inj_k + (i_clamp if carrier == 1.0 else 0.0),
+            inj_cl + (i_clamp if carrier == 2.0 else 0.0))
 
 
 @jit
@@ -307,18 +318,15 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         e_na = nernst(rt_f, 1.0, na_o, na_i)
         e_k = nernst(rt_f, 1.0, k_o, k_i)
         e_cl = nernst(rt_f, -1.0, cl_o, cl_i) if has_cl else 0.0
-        m = Yb[M, j]
-        n2 = Yb[N, j] * Yb[N, j]
-        g_na = Pb[P_G_NA, j] * m * m * m * Yb[H, j] + Pb[P_GL_NA, j]
-        g_k = Pb[P_G_K, j] * n2 * n2 + Pb[P_G_M, j] * Yb[P, j] + Pb[P_GL_K, j]
+        g_na, g_k = channel_conductances(Yb[M, j], Yb[H, j], Yb[N, j], Yb[P, j],
+                                         Pb[P_G_NA, j], Pb[P_G_K, j], Pb[P_G_M, j],
+                                         Pb[P_GL_NA, j], Pb[P_GL_K, j])
         g_cl = Pb[P_GL_CL, j]
         i_pump = pump_current(pump_rate_of(
             pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX, j], Pb[P_PUMP_A, j],
             Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j], Pb[P_KM_ATP, j],
             Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
-        i_na = g_na * (v - e_na) + NA_PER_CYCLE * i_pump
-        i_k = g_k * (v - e_k) - K_PER_CYCLE * i_pump
-        i_cl = g_cl * (v - e_cl)
+        i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
         inj_na, inj_k, inj_cl = Db[D_STIM_NA, j], Db[D_STIM_K, j], Db[D_STIM_CL, j]
         cap = Pb[P_CAP, j]
         g_tot = g_na + g_k + g_cl
@@ -334,10 +342,8 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         i_na += theta * g_na * dv
         i_k += theta * g_k * dv
         i_cl += theta * g_cl * dv
-        carrier = Pb[P_STIM_ION, j]
-        inj_na += i_clamp if carrier == 0.0 else 0.0
-        inj_k += i_clamp if carrier == 1.0 else 0.0
-        inj_cl += i_clamp if carrier == 2.0 else 0.0
+        inj_na, inj_k, inj_cl = add_to_carrier(Pb[P_STIM_ION, j], i_clamp, inj_na, inj_k,
+                                               inj_cl)
         # Membrane currents move ions across the membrane, injected ones into the cell only
         # (fixed concentrations and a bath: factors 0).
         f_i = Pb[P_FLUX_I, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
@@ -424,7 +430,7 @@ def rhs(y, p, d, out):
     for j in range(out.shape[0]):
         out[j] = 0.0
     if d[D_CLAMP] > 0.5:  # the amplifier supplies the net current: dV/dt = 0
-        inj_na, inj_k, inj_cl = _add_to_carrier(p, net, inj_na, inj_k, inj_cl)
+        inj_na, inj_k, inj_cl = add_to_carrier(p[P_STIM_ION], net, inj_na, inj_k, inj_cl)
     else:
         out[V] = -net / p[P_CAP]
     if p[P_DYNAMIC] != 0.0:

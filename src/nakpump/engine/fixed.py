@@ -20,20 +20,22 @@ from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, V
 
 
 @numba.njit(cache=True)
-def segment_range(seg_t, t0, t1):
-    """(lo, hi): the segments lo … hi − 1 of boundaries seg_t (ms) that overlap [t0, t1]."""
+def segment_times(seg_t, t0, t1):
+    """(boundaries, lo, hi): the protocol's segments lo … hi − 1 of boundaries seg_t (ms)
+    that overlap [t0, t1], with their boundaries cut to [t0, t1]."""
     lo = max(np.searchsorted(seg_t, t0, side="right") - 1, 0)
-    return lo, np.searchsorted(seg_t, t1, side="left")
+    hi = np.searchsorted(seg_t, t1, side="left")
+    c_t = np.empty(hi - lo + 1)
+    c_t[0] = t0
+    c_t[1:hi - lo] = seg_t[lo + 1:hi]
+    c_t[hi - lo] = t1
+    return c_t, lo, hi
 
 
 @numba.njit(cache=True)
 def segments_between(seg_t, seg_d, t0, t1):
     """The protocol's segments (boundaries seg_t, ms; drives seg_d) restricted to [t0, t1]."""
-    lo, hi = segment_range(seg_t, t0, t1)
-    c_t = np.empty(hi - lo + 1)
-    c_t[0] = t0
-    c_t[1:hi - lo] = seg_t[lo + 1:hi]
-    c_t[hi - lo] = t1
+    c_t, lo, hi = segment_times(seg_t, t0, t1)
     return c_t, seg_d[lo:hi]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.fixed import integrate_block, segment_range
+from nakpump.engine.fixed import integrate_block, segment_times
 from nakpump.engine.layout import N_DRIVE, N_PARAM, N_STATE
 
 
@@ -41,12 +41,7 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
         cells = order[starts[b]:starts[b + 1]]
         lanes = cells.shape[0]
         row = proto[cells[0]]
-        times = seg_t[row, :n_seg[row] + 1]
-        lo, hi = segment_range(times, t0, t1)
-        c_t = np.empty(hi - lo + 1)
-        c_t[0] = t0
-        c_t[1:hi - lo] = times[lo + 1:hi]
-        c_t[hi - lo] = t1
+        c_t, lo, hi = segment_times(seg_t[row, :n_seg[row] + 1], t0, t1)
         ys = np.empty((N_STATE, lanes))
         ps = np.empty((N_PARAM, lanes))
         ds = np.empty((hi - lo, N_DRIVE, lanes))
