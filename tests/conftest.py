@@ -22,4 +22,4 @@ def cortical():
 
 @pytest.fixture(scope="session")
 def hd():
-    return nk.preset("huebel-dahlem-2014")
+    return nk.preset("huebel-dahlem-2014-closed")

@@ -57,7 +57,7 @@ def test_huebel_dahlem_rest_matches_the_published_model(hd):
     assert rest.stable
 
 
-@pytest.mark.parametrize("name", ["hh-squid", "cortical", "huebel-dahlem-2014"])
+@pytest.mark.parametrize("name", ["hh-squid", "cortical", "huebel-dahlem-2014-closed"])
 def test_rest_is_pump_leak_balance(name):
     # design.md invariant: at rest, pump Na+ efflux = passive Na+ influx, K+ influx = K+ efflux,
     # i.e. I_Na,passive = −3 I_p, I_K,passive = +2 I_p, to < 1e-9 of the pump flux

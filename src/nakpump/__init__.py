@@ -13,8 +13,10 @@ __version__ = "0.1.0"
 from nakpump.errors import SpecError
 from nakpump.model.presets import PRESETS, preset
 from nakpump.model.spec import (
+    Bath,
     CellSpec,
     Channels,
+    Glia,
     Ions,
     KagerPump,
     Leak,
@@ -25,6 +27,7 @@ from nakpump.population import simulate_population
 from nakpump.protocols import (
     AtpChange,
     BathChange,
+    PotassiumPuff,
     PulseTrain,
     PumpBlock,
     Stimulus,
@@ -43,13 +46,16 @@ from nakpump.steady import (
 __all__ = [
     "PRESETS",
     "AtpChange",
+    "Bath",
     "BathChange",
     "CellSpec",
     "Channels",
+    "Glia",
     "Ions",
     "KagerPump",
     "Leak",
     "LuoRudyPump",
+    "PotassiumPuff",
     "PulseTrain",
     "PumpBlock",
     "RestingState",

@@ -211,7 +211,8 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
     }
 
 
-def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt):
+def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt,
+                        published=False):
     from nakpump.model.presets import preset
     from nakpump.protocols import PumpBlock, Stimulus
     from nakpump.quantities import parse_quantity, parse_span, parse_stimulus
@@ -226,7 +227,7 @@ def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, metho
     for text in pump_block:
         start, stop = parse_span(text, "--pump-block")
         events.append(PumpBlock(start=start, stop=stop))
-    return Scenario(cell=preset(preset_name, **_overrides(set_)),
+    return Scenario(cell=preset(preset_name, published=published, **_overrides(set_)),
                     duration=parse_quantity(duration, "ms", "--duration"),
                     protocol=tuple(events), method=method,
                     dt=parse_quantity(dt, "ms", "--dt"))
@@ -246,6 +247,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                            help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
         pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
+        published: bool = typer.Option(False, "--published",
+                                       help="The paper's own equations where nakpump's "
+                                            "conserving form differs (cressman-2009)."),
         method: str = typer.Option("auto", "--method",
                                    help="auto (fixed ≤ 10 s < adaptive), fixed, adaptive or "
                                         "reference."),
@@ -274,12 +278,12 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             spec = scenario_of_result(load_netcdf(scenario))
         else:
             spec = load_scenario(scenario)
-        if stimulus or pump_block or set_ or duration:
-            raise SpecError("--stimulus/--pump-block/--set/--duration", "given",
+        if stimulus or pump_block or set_ or duration or published:
+            raise SpecError("--stimulus/--pump-block/--set/--duration/--published", "given",
                             "only with --preset; put them in the scenario file")
     else:
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
-                                   dt)
+                                   dt, published)
         spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
     ds = _run_with_progress(spec, quiet=as_json, output=output)
     if csv is not None:

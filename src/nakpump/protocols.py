@@ -24,6 +24,7 @@ from nakpump.engine.layout import (
     D_CL_BATH,
     D_CLAMP,
     D_K_BATH,
+    D_K_PUFF,
     D_NA_BATH,
     D_STIM_CL,
     D_STIM_K,
@@ -139,7 +140,11 @@ class AtpChange:
 
 @dataclass(frozen=True, kw_only=True)
 class BathChange:
-    """Set bath concentrations (mM) from start to stop (ms); only for a cell in a bath."""
+    """Set bath concentrations (mM) from start to stop (ms).
+
+    For a cell in a bath they are its outside; for a closed outside coupled to a
+    bath (CellSpec.bath) they are what the extracellular space exchanges with.
+    """
 
     na_o: float | None = None
     k_o: float | None = None
@@ -172,17 +177,35 @@ class VoltageClamp:
         _check_window("voltage_clamp", self.start, self.stop)
 
 
-Event = Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp
-EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp)
+@dataclass(frozen=True, kw_only=True)
+class PotassiumPuff:
+    """Deliver k_o mM of K+ (per extracellular volume) into a closed extracellular space,
+    evenly from start to stop (ms), as a puff from a pipette would; puffs add.
+
+    The K+ is counted as coming from the bath (the bath_k counter goes down by k_o).
+    """
+
+    k_o: float  # mM
+    start: float = 0.0  # ms
+    stop: float  # ms
+
+    def __post_init__(self) -> None:
+        _check_number("potassium_puff.k_o", self.k_o, lower=0.0, unit="mM")
+        _check_window("potassium_puff", self.start, self.stop)
+
+
+Event = Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp | PotassiumPuff
+EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp,
+               PotassiumPuff)
 
 
 def base_drive(cell: CellSpec) -> np.ndarray:
     """The drive vector with nothing applied: no current, no block, normal ATP, preset bath."""
     d = np.zeros(N_DRIVE)
     d[D_ATP] = cell.atp
-    d[D_NA_BATH] = cell.ions.na_o
-    d[D_K_BATH] = cell.ions.k_o
-    d[D_CL_BATH] = cell.ions.cl_o
+    bath = cell.bath or cell.ions  # a closed outside's bath, or the outside itself
+    d[D_NA_BATH], d[D_K_BATH], d[D_CL_BATH] = ((bath.na, bath.k, bath.cl) if cell.bath
+                                               else (bath.na_o, bath.k_o, bath.cl_o))
     return d
 
 
@@ -192,7 +215,7 @@ def expand(events: Sequence[Event]) -> list[Event]:
     for i, ev in enumerate(events):
         if not isinstance(ev, EVENT_TYPES):
             raise SpecError(f"protocol[{i}]", ev, "a Stimulus, PulseTrain, PumpBlock, AtpChange, "
-                                                  "BathChange or VoltageClamp")
+                                                  "BathChange, VoltageClamp or PotassiumPuff")
         out.extend(ev.pulses() if isinstance(ev, PulseTrain) else [ev])
     return out
 
@@ -212,8 +235,13 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
             raise SpecError(f"{name}.start", ev.start, f"< the run's duration, {duration:g} ms")
         if ev.stop is not None and ev.stop > duration * (1 + 1e-12):
             raise SpecError(f"{name}.stop", ev.stop, f"≤ the run's duration, {duration:g} ms")
-        if isinstance(ev, BathChange) and cell.closed:
-            raise SpecError("BathChange", ev, "only for a cell in a bath (outside_volume None)")
+        if isinstance(ev, BathChange) and cell.closed and cell.bath is None:
+            raise SpecError("BathChange", ev, "only for a cell in a bath (outside_volume None) "
+                                              "or with a closed outside coupled to one (bath)")
+        if isinstance(ev, PotassiumPuff) and not (cell.closed
+                                                  and cell.concentrations == "dynamic"):
+            raise SpecError("PotassiumPuff", ev, "only for a closed extracellular space "
+                                                 "(outside_volume set, dynamic concentrations)")
     cuts = {0.0, float(duration)}
     for ev in flat:
         cuts.add(float(ev.start))
@@ -243,6 +271,8 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
         sl = span(ev)
         if isinstance(ev, Stimulus):
             seg_d[sl, _STIM_SLOT[ev.ion or cell.stim_ion]] += ev.amplitude
+        elif isinstance(ev, PotassiumPuff):
+            seg_d[sl, D_K_PUFF] += ev.k_o / (ev.stop - ev.start)
         elif isinstance(ev, PumpBlock):
             unblocked[sl] *= 1.0 - ev.fraction
         elif isinstance(ev, AtpChange):

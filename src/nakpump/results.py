@@ -14,8 +14,13 @@ import numpy as np
 import xarray as xr
 
 from nakpump.engine.layout import (
+    BATH_CL,
+    BATH_K,
+    BATH_NA,
     CL_I,
     CL_O,
+    K_BUFFER,
+    K_GLIA,
     K_I,
     K_O,
     NA_I,
@@ -36,7 +41,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "m": ("1", "Na+ channel activation gate"),
     "h": ("1", "Na+ channel inactivation gate"),
     "n": ("1", "K+ channel activation gate"),
-    "p": ("1", "M-type K+ channel activation gate"),
+    "p": ("1", "slow K+ conductance activation (M-type gate, or Cressman's AHP Ca/(1+Ca))"),
     "na_i": ("mM", "intracellular Na+ concentration"),
     "k_i": ("mM", "intracellular K+ concentration"),
     "cl_i": ("mM", "intracellular Cl- concentration"),
@@ -50,6 +55,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "q_inj_na": ("nC/cm^2", "cumulative injected charge carried by Na+, inward positive"),
     "q_inj_k": ("nC/cm^2", "cumulative injected charge carried by K+, inward positive"),
     "q_inj_cl": ("nC/cm^2", "cumulative injected charge carried by Cl-, inward positive"),
+    "ca_i": ("mM", "intracellular Ca2+ that activates the AHP (Cressman 2009; no charge)"),
+    "k_buffer": ("mM", "K+ bound to the glial buffer, per extracellular volume"),
+    "k_glia": ("mM", "cumulative K+ taken up by glia, per extracellular volume"),
+    "bath_na": ("mM", "cumulative Na+ lost to the bath, per extracellular volume"),
+    "bath_k": ("mM", "cumulative K+ lost to the bath, per extracellular volume"),
+    "bath_cl": ("mM", "cumulative Cl- lost to the bath, per extracellular volume"),
     "e_na": ("mV", "Na+ reversal potential"),
     "e_k": ("mV", "K+ reversal potential"),
     "e_cl": ("mV", "Cl- reversal potential"),
@@ -71,18 +82,29 @@ def conservation_report(cell: CellSpec, states: np.ndarray) -> dict[str, float]:
     """Largest errors over a run in each ion's amount and in the charge–voltage relation.
 
     states: (samples, N_STATE) recorded full states. For each ion, the amount
-    inside (+ outside when closed, + exported to the bath, − injected) must stay
-    at its initial value; reported relative to the initial amount in the cell
-    (+ outside). The membrane charge C·A·(V − V0) must equal F·Vol·Σz·Δ[X]_i;
-    reported in mV (charge_mV) and relative to the largest |V| (charge).
-    With fixed concentrations neither holds by assumption: NaN.
+    inside (+ outside when closed, with what glia, their buffer and a coupled bath
+    took; + exported to the bath the cell sits in; − injected) must stay at its
+    initial value; reported relative to the initial amount in the cell (+ outside).
+    The membrane charge C·A·(V − V0) must equal F·Vol·Σz·Δ[X]_i; reported in mV
+    (charge_mV) and relative to the largest |V| (charge).
+    What a model gives up by assumption is NaN: everything with fixed
+    concentrations; K+ and charge with the electroneutral [K]i rule; Cl− and
+    charge with fixed Cl−; charge with a non-electrogenic pump.
     """
     if cell.concentrations == "fixed":
         return {"na": math.nan, "k": math.nan, "cl": math.nan, "charge": math.nan,
                 "charge_mV": math.nan}
     outside = math.nan if cell.outside_volume is None else cell.outside_volume
     errors = conservation_errors(states, cell.area, cell.volume, outside, cell.capacitance)
-    return {name: float(err) for name, err in errors.items()}
+    given_up = set()
+    if cell.k_i_rule != "currents":
+        given_up |= {"k", "charge", "charge_mV"}
+    if cell.fixed_cl:
+        given_up |= {"cl", "charge", "charge_mV"}
+    if not cell.pump_electrogenic:
+        given_up |= {"charge", "charge_mV"}
+    return {name: (math.nan if name in given_up else float(err))
+            for name, err in errors.items()}
 
 
 def conservation_errors(states: np.ndarray, area, volume, outside_volume,
@@ -95,12 +117,15 @@ def conservation_errors(states: np.ndarray, area, volume, outside_volume,
     per_charge = AMOL_PER_UA_CM2_MS_UM2 * np.asarray(area)  # amol per nC/cm²
     closed = np.isfinite(outside_volume)
     report = {}
-    for ion, i_in, i_out, q_pass, pump_n, z in (
-            ("na", NA_I, NA_O, Q_NA, 3.0, 1.0), ("k", K_I, K_O, Q_K, -2.0, 1.0),
-            ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0)):
-        # Outside: what a closed space holds, or what left for the bath (from the
-        # integrated membrane current).
-        outside = np.where(closed, states[..., i_out] * np.where(closed, outside_volume, 0.0),
+    glia_k = states[..., K_GLIA] + states[..., K_BUFFER]
+    for ion, i_in, i_out, q_pass, pump_n, z, elsewhere in (
+            ("na", NA_I, NA_O, Q_NA, 3.0, 1.0, states[..., BATH_NA]),
+            ("k", K_I, K_O, Q_K, -2.0, 1.0, states[..., BATH_K] + glia_k),
+            ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0, states[..., BATH_CL])):
+        # Outside: what a closed space holds (+ what it passed on to glia and bath), or
+        # what left for the bath the cell sits in (from the integrated membrane current).
+        outside = np.where(closed, (states[..., i_out] + elsewhere)
+                           * np.where(closed, outside_volume, 0.0),
                            per_charge * (states[..., q_pass] + pump_n * states[..., Q_PUMP]) / z)
         injected = per_charge * states[..., Q_INJ_NA + ("na", "k", "cl").index(ion)] / z
         balance = states[..., i_in] * volume + outside - injected

@@ -50,6 +50,7 @@ from nakpump.protocols import (
     AtpChange,
     BathChange,
     Event,
+    PotassiumPuff,
     PulseTrain,
     PumpBlock,
     Stimulus,
@@ -67,12 +68,13 @@ else:  # pragma: no cover
 EVENT_TYPES: dict[str, type] = {
     "stimulus": Stimulus, "pulse_train": PulseTrain, "pump_block": PumpBlock,
     "atp_change": AtpChange, "bath_change": BathChange, "voltage_clamp": VoltageClamp,
+    "potassium_puff": PotassiumPuff,
 }
 EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
                "cl_o": "mM", "v": "mV"}
-TOP_KEYS = ("preset", "cell", "v_rest", "parameters", "duration", "method", "scheme", "dt",
+TOP_KEYS = ("preset", "published", "cell", "v_rest", "parameters", "duration", "method", "scheme", "dt",
             "solver", "rtol", "atol", "h_max", "threshold", "record", "events", "population")
 POPULATION_KEYS = ("cells", "seed", "start", "threads", "parameters", "sweep")
 
@@ -255,8 +257,13 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         v_rest = data.get("v_rest")
         if v_rest is not None:
             v_rest = parse_quantity(v_rest, "mV", "v_rest")
-        cell = preset(data["preset"], v_rest=v_rest, **overrides)
+        published = data.get("published", False)
+        if not isinstance(published, bool):
+            raise SpecError("published", published, "true or false")
+        cell = preset(data["preset"], v_rest=v_rest, published=published, **overrides)
     else:
+        if "published" in data:
+            raise SpecError("published", data["published"], "only together with 'preset'")
         cell = spec_from_dict(data["cell"])
         if overrides:
             cell = cell.replace(**overrides)

@@ -186,6 +186,15 @@ def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingSta
     base drive (no stimulus, no block, normal ATP, preset bath).
     Raises SteadyStateError if no balance is found.
     """
+    unsupported = [name for name, used in (
+        ("glia", cell.glia is not None), ("bath", cell.bath is not None),
+        ("channels.g_ahp", cell.channels.g_ahp > 0), ("k_i_rule", cell.k_i_rule != "currents"),
+        ("fixed_cl", cell.fixed_cl), ("pump_electrogenic", not cell.pump_electrogenic)) if used]
+    if unsupported:
+        # Their rest involves exchange with glia and bath, or breaks the invariants the
+        # reduction below rests on: find it by running the cell (simulate) instead.
+        raise SteadyStateError(f"no resting-state solver yet for '{cell.name}' with "
+                               f"{', '.join(unsupported)}: simulate it to rest instead")
     d = base_drive(cell) if drive is None else drive
     red = _Reducer(cell, d)
     idx = red.conc_unknowns()

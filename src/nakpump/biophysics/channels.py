@@ -122,3 +122,13 @@ def gate_step(x: float, alpha: float, beta: float, phi: float, dt: float) -> flo
     rate = phi * (alpha + beta)
     x_inf = alpha / (alpha + beta)
     return x_inf + (x - x_inf) * math.exp(-rate * dt)
+
+
+@jit
+def ahp_calcium_source(v: float, g_ca: float, e_ca: float) -> float:
+    """Ca2+ entry (mM/ms) that drives Cressman's AHP: −0.002·g_Ca·(V − E_Ca)/(1 + e^(−(V+25)/2.5)).
+
+    g_ca in mS/cm², v and e_ca in mV (Cressman et al. 2009, references.md §2.1). The
+    Ca2+ is a marker that activates g_AHP·[Ca]/(1 + [Ca]); it carries no charge in the model.
+    """
+    return -0.002 * g_ca * (v - e_ca) / (1.0 + math.exp(-(v + 25.0) / 2.5))

@@ -47,7 +47,7 @@ def _extrapolate(y, y_half, y_full, weight, y_new):
     rounding does not accumulate over millions of accepted steps.
     """
     for j in range(y.shape[0]):
-        if j >= COMP_NA_I:
+        if COMP_NA_I <= j < COMP_NA_I + 6:  # set together with their concentrations
             continue
         d_half = y_half[j] - y[j]
         d_full = y_full[j] - y[j]

@@ -23,6 +23,7 @@ import math
 
 from nakpump._jit import jit, jit_inline
 from nakpump.biophysics.channels import (
+    ahp_calcium_source,
     cressman_rates,
     gate_step,
     h_from_n_huebel,
@@ -31,6 +32,7 @@ from nakpump.biophysics.channels import (
     traub_rates,
 )
 from nakpump.biophysics.ions import nernst
+from nakpump.biophysics.tissue import bath_exchange, buffer_binding, glial_uptake
 from nakpump.biophysics.pumps import (
     K_PER_CYCLE,
     NA_PER_CYCLE,
@@ -41,6 +43,10 @@ from nakpump.biophysics.pumps import (
     pump_rate_sigmoid,
 )
 from nakpump.engine.layout import (
+    BATH_CL,
+    BATH_K,
+    BATH_NA,
+    CA_I,
     CL_I,
     CL_O,
     COMP_NA_I,
@@ -49,11 +55,14 @@ from nakpump.engine.layout import (
     D_CL_BATH,
     D_CLAMP,
     D_K_BATH,
+    D_K_PUFF,
     D_NA_BATH,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
     D_V_CLAMP,
+    K_BUFFER,
+    K_GLIA,
     K_I,
     K_O,
     N_DRIVE,
@@ -71,18 +80,32 @@ from nakpump.engine.layout import (
     OBS_I_PUMP,
     OBS_PUMP_RATE,
     P_ATP_NORMAL,
+    P_BATH_RATE_CL,
+    P_BATH_RATE_K,
+    P_BATH_RATE_NA,
+    P_BUF_HALF,
+    P_BUF_OFF,
+    P_BUF_SLOPE,
+    P_BUF_TOTAL,
     P_CAP,
     P_CH_KIND,
     P_DYNAMIC,
+    P_E_CA,
+    P_FIX_CL,
     P_FLUX_I,
     P_FLUX_O,
+    P_G_CA,
     P_G_K,
     P_G_M,
     P_G_NA,
     P_GL_CL,
     P_GL_K,
     P_GL_NA,
+    P_GLIA_HALF,
+    P_GLIA_MAX,
+    P_GLIA_SLOPE,
     P_H_FROM_N,
+    P_K_NEUTRAL,
     P_KM_ATP,
     P_PHI,
     P_PUMP_A,
@@ -91,10 +114,13 @@ from nakpump.engine.layout import (
     P_PUMP_D,
     P_PUMP_KIND,
     P_PUMP_MAX,
+    P_PUMP_V,
     P_RT_F,
     P_SCHEME,
     P_STIM_ION,
+    P_TAU_CA,
     P_TAU_M_MAX,
+    P_TISSUE,
     P_VT,
     Q_CL,
     Q_INJ_NA,
@@ -134,8 +160,18 @@ def steady_gates(p, v):
         h = ah / (ah + bh)
     pm = 0.0
     if p[P_G_M] > 0.0:
-        pm, _ = m_current_gate(v, p[P_TAU_M_MAX])
+        if int(p[P_CH_KIND]) == 3:
+            ca = ahp_calcium_steady(p, v)
+            pm = ca / (1.0 + ca)
+        else:
+            pm, _ = m_current_gate(v, p[P_TAU_M_MAX])
     return m, h, n, pm
+
+
+@jit
+def ahp_calcium_steady(p, v):
+    """Cressman's AHP Ca2+ (mM) at steady state at v (mV): τ_Ca times its entry rate."""
+    return p[P_TAU_CA] * ahp_calcium_source(v, p[P_G_CA], p[P_E_CA])
 
 
 @jit_inline
@@ -158,10 +194,12 @@ def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
 def conductances(y, p, v):
     """Chord conductances (mS/cm²) of all Na+, K+ and Cl− pathways at v (mV)."""
     m = y[M]
-    if int(p[P_CH_KIND]) == 3:  # instantaneous activation (Cressman 2009)
+    pm = y[P]
+    if int(p[P_CH_KIND]) == 3:  # instantaneous activation, AHP set by Ca2+ (Cressman 2009)
         am, bm, _, _, _, _ = cressman_rates(v)
         m = am / (am + bm)
-    g_na, g_k = channel_conductances(m, y[H], y[N], y[P], p[P_G_NA], p[P_G_K], p[P_G_M],
+        pm = y[CA_I] / (1.0 + y[CA_I])
+    g_na, g_k = channel_conductances(m, y[H], y[N], pm, p[P_G_NA], p[P_G_K], p[P_G_M],
                                      p[P_GL_NA], p[P_GL_K])
     return g_na, g_k, p[P_GL_CL]
 
@@ -248,19 +286,28 @@ def step_block(Yb, Pb, Db, dt):
     Euler gates at the new V: first order, L-stable (NEURON's default staggering).
     1: Strang splitting, gates for dt/2 at the old V, V and concentrations by the
     linearised trapezoidal rule, gates for dt/2 at the new V: second order.
-    Both keep C·ΔV = Δt·(Σ injected − Σ membrane currents) exactly.
+    Both keep C·ΔV = Δt·(Σ injected − Σ membrane currents) exactly. Glia and
+    bath exchange (P_TISSUE) are one more split phase, after the membrane (0)
+    or for dt/2 on either side of the rest (1).
 
     Each phase is one loop over lanes with no branch that differs between lanes
     (model kinds are dispatched outside the loops), so the compiler vectorises it
     across cells; a single cell is a block of one.
     """
+    tissue = Pb[P_TISSUE, 0] != 0.0
     if Pb[P_SCHEME, 0] == 0.0:
         _membrane_block(Yb, Pb, Db, dt, 1.0)
         _gates_block(Yb, Pb, dt)
+        if tissue:
+            _tissue_block(Yb, Pb, Db, dt)
     else:
+        if tissue:
+            _tissue_block(Yb, Pb, Db, 0.5 * dt)
         _gates_block(Yb, Pb, 0.5 * dt)
         _membrane_block(Yb, Pb, Db, dt, 0.5)
         _gates_block(Yb, Pb, 0.5 * dt)
+        if tissue:
+            _tissue_block(Yb, Pb, Db, 0.5 * dt)
 
 
 @jit
@@ -330,7 +377,9 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         inj_na, inj_k, inj_cl = Db[D_STIM_NA, j], Db[D_STIM_K, j], Db[D_STIM_CL, j]
         cap = Pb[P_CAP, j]
         g_tot = g_na + g_k + g_cl
-        net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
+        # Without P_PUMP_V the pump moves ions but its current is left out of dV/dt.
+        net = (i_na + i_k + i_cl - (1.0 - Pb[P_PUMP_V, j]) * i_pump
+               - (inj_na + inj_k + inj_cl))
         # Both branches are computed and one is selected, so lanes never diverge.
         clamped = Db[D_CLAMP, j] > 0.5
         dv_clamp = Db[D_V_CLAMP, j] - v
@@ -349,12 +398,20 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         f_i = Pb[P_FLUX_I, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
         f_o = Pb[P_FLUX_O, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
         _kahan_add(Yb, NA_I, j, -f_i * (i_na - inj_na))
-        _kahan_add(Yb, K_I, j, -f_i * (i_k - inj_k))
-        _kahan_add(Yb, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
         if closed:
+            # The published models' shortcuts (0 or 1, exact multipliers): [K]i by
+            # electroneutrality (Δ[K]i = −Δ[Na]i) and Cl− held (Cressman 2009).
+            k_neutral = Pb[P_K_NEUTRAL, j]
+            f_cl = 1.0 - Pb[P_FIX_CL, j]
+            _kahan_add(Yb, K_I, j, -f_i * ((1.0 - k_neutral) * (i_k - inj_k)
+                                           - k_neutral * (i_na - inj_na)))
+            _kahan_add(Yb, CL_I, j, f_cl * f_i * (i_cl - inj_cl))  # z = −1
             _kahan_add(Yb, NA_O, j, f_o * i_na)
             _kahan_add(Yb, K_O, j, f_o * i_k)
-            _kahan_add(Yb, CL_O, j, -f_o * i_cl)
+            _kahan_add(Yb, CL_O, j, -f_cl * f_o * i_cl)
+        else:
+            _kahan_add(Yb, K_I, j, -f_i * (i_k - inj_k))
+            _kahan_add(Yb, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
         v_mid = v + theta * dv
         Yb[Q_NA, j] += dt * g_na * (v_mid - e_na)
         Yb[Q_K, j] += dt * g_k * (v_mid - e_k)
@@ -385,6 +442,8 @@ def _gates_block(Yb, Pb, dt):
     elif kind == 3:
         if Pb[P_H_FROM_N, 0] > 0.5:
             _gate_lanes(Yb, Pb, dt, 3, False, True)
+        elif Pb[P_G_M, 0] > 0.0:  # Cressman 2009's Ca2+-activated AHP
+            _gate_lanes(Yb, Pb, dt, 3, True, False)
         else:
             _gate_lanes(Yb, Pb, dt, 3, False, False)
 
@@ -411,9 +470,52 @@ def _gate_lanes(Yb, Pb, dt, kind, has_m, h_of_n):
             Yb[H, j] = h_from_n_huebel(n)
         else:
             Yb[H, j] = gate_step(Yb[H, j], ah, bh, phi, dt)
-        if has_m:
+        if has_m and kind == 3:  # AHP Ca2+ relaxes exactly at frozen V; P = Ca/(1 + Ca)
+            tau = Pb[P_TAU_CA, j]
+            ca_inf = tau * ahp_calcium_source(v, Pb[P_G_CA, j], Pb[P_E_CA, j])
+            ca = ca_inf + (Yb[CA_I, j] - ca_inf) * math.exp(-dt / tau)
+            Yb[CA_I, j] = ca
+            Yb[P, j] = ca / (1.0 + ca)
+        elif has_m:
             p_inf, tau_p = m_current_gate(v, Pb[P_TAU_M_MAX, j])
             Yb[P, j] = p_inf + (Yb[P, j] - p_inf) * math.exp(-phi * dt / tau_p)
+
+
+@jit_inline
+def _tissue_rates(Pb, Db, j, k_o, na_o, cl_o, bound):
+    """Extracellular loss rates (mM/ms) of lane j at these concentrations (mM):
+    (glial uptake, buffer binding, K+ to the bath, Na+ to the bath, Cl− to the bath).
+    A K+ puff counts as K+ from the bath (negative loss)."""
+    return (glial_uptake(k_o, Pb[P_GLIA_MAX, j], Pb[P_GLIA_HALF, j], Pb[P_GLIA_SLOPE, j]),
+            buffer_binding(k_o, bound, Pb[P_BUF_TOTAL, j], Pb[P_BUF_OFF, j], Pb[P_BUF_HALF, j],
+                           Pb[P_BUF_SLOPE, j]),
+            bath_exchange(k_o, Db[D_K_BATH, j], Pb[P_BATH_RATE_K, j]) - Db[D_K_PUFF, j],
+            bath_exchange(na_o, Db[D_NA_BATH, j], Pb[P_BATH_RATE_NA, j]),
+            bath_exchange(cl_o, Db[D_CL_BATH, j], Pb[P_BATH_RATE_CL, j]))
+
+
+@jit
+def _tissue_block(Yb, Pb, Db, dt):
+    """Glia and bath exchange of every lane over dt (ms) with the membrane frozen, by the
+    explicit midpoint rule (second order; these rates are ≤ ~0.01/ms, far from its
+    stability limit). What leaves the extracellular space is added to the glia, buffer
+    and bath counters, so each ion's total stays exact to rounding."""
+    for j in range(Yb.shape[1]):
+        k_o, na_o, cl_o, bound = Yb[K_O, j], Yb[NA_O, j], Yb[CL_O, j], Yb[K_BUFFER, j]
+        up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(Pb, Db, j, k_o, na_o, cl_o,
+                                                                    bound)
+        h = 0.5 * dt
+        up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(
+            Pb, Db, j, k_o - h * (up + bind + to_bath_k), na_o - h * to_bath_na,
+            cl_o - h * to_bath_cl, bound + h * bind)
+        _kahan_add(Yb, K_O, j, -dt * (up + bind + to_bath_k))
+        _kahan_add(Yb, NA_O, j, -dt * to_bath_na)
+        _kahan_add(Yb, CL_O, j, -dt * to_bath_cl)
+        Yb[K_GLIA, j] += dt * up
+        Yb[K_BUFFER, j] += dt * bind
+        Yb[BATH_K, j] += dt * to_bath_k
+        Yb[BATH_NA, j] += dt * to_bath_na
+        Yb[BATH_CL, j] += dt * to_bath_cl
 
 
 @jit
@@ -426,7 +528,8 @@ def rhs(y, p, d, out):
     v = y[V]
     i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
     inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
-    net = i_na + i_k + i_cl - (inj_na + inj_k + inj_cl)
+    net = (i_na + i_k + i_cl - (1.0 - p[P_PUMP_V]) * i_pump
+           - (inj_na + inj_k + inj_cl))
     for j in range(out.shape[0]):
         out[j] = 0.0
     if d[D_CLAMP] > 0.5:  # the amplifier supplies the net current: dV/dt = 0
@@ -436,12 +539,26 @@ def rhs(y, p, d, out):
     if p[P_DYNAMIC] != 0.0:
         f_i = p[P_FLUX_I]
         f_o = p[P_FLUX_O]
+        k_neutral = p[P_K_NEUTRAL]
+        f_cl = 1.0 - p[P_FIX_CL]
         out[NA_I] = -f_i * (i_na - inj_na)
-        out[K_I] = -f_i * (i_k - inj_k)
-        out[CL_I] = f_i * (i_cl - inj_cl)
+        out[K_I] = -f_i * ((1.0 - k_neutral) * (i_k - inj_k) - k_neutral * (i_na - inj_na))
+        out[CL_I] = f_cl * f_i * (i_cl - inj_cl)
         out[NA_O] = f_o * i_na
         out[K_O] = f_o * i_k
-        out[CL_O] = -f_o * i_cl
+        out[CL_O] = -f_cl * f_o * i_cl
+        if p[P_TISSUE] != 0.0:
+            up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(
+                p.reshape((N_PARAM, 1)), d.reshape((N_DRIVE, 1)), 0, y[K_O], y[NA_O],
+                y[CL_O], y[K_BUFFER])
+            out[K_O] -= up + bind + to_bath_k
+            out[NA_O] -= to_bath_na
+            out[CL_O] -= to_bath_cl
+            out[K_GLIA] = up
+            out[K_BUFFER] = bind
+            out[BATH_K] = to_bath_k
+            out[BATH_NA] = to_bath_na
+            out[BATH_CL] = to_bath_cl
     out[Q_NA] = g_na * (v - e_na)
     out[Q_K] = g_k * (v - e_k)
     out[Q_CL] = g_cl * (v - e_cl)
@@ -459,7 +576,9 @@ def rhs(y, p, d, out):
         out[M] = phi * (am * (1.0 - y[M]) - bm * y[M])
     if p[P_H_FROM_N] < 0.5:
         out[H] = phi * (ah * (1.0 - y[H]) - bh * y[H])
-    if p[P_G_M] > 0.0:
+    if p[P_G_M] > 0.0 and kind == 3:  # P = Ca/(1 + Ca) is algebraic
+        out[CA_I] = ahp_calcium_source(v, p[P_G_CA], p[P_E_CA]) - y[CA_I] / p[P_TAU_CA]
+    elif p[P_G_M] > 0.0:
         p_inf, tau_p = m_current_gate(v, p[P_TAU_M_MAX])
         out[P] = phi * (p_inf - y[P]) / tau_p
 
@@ -471,6 +590,8 @@ def sync_algebraic(y, p):
     if kind == 3:
         am, bm, _, _, _, _ = cressman_rates(y[V])
         y[M] = am / (am + bm)
+        if p[P_G_M] > 0.0:
+            y[P] = y[CA_I] / (1.0 + y[CA_I])
     if p[P_H_FROM_N] > 0.5:
         y[H] = h_from_n_huebel(y[N])
 
@@ -485,6 +606,8 @@ def observe(y, p, d, out):
     if int(p[P_CH_KIND]) == 3:
         am, bm, _, _, _, _ = cressman_rates(v)
         out[M] = am / (am + bm)
+        if p[P_G_M] > 0.0:
+            out[P] = y[CA_I] / (1.0 + y[CA_I])
     out[OBS_E_NA] = e_na
     out[OBS_E_K] = e_k
     out[OBS_E_CL] = e_cl

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nakpump.engine.cell import steady_gates
+from nakpump.engine.cell import ahp_calcium_steady, steady_gates
 from nakpump.engine.layout import (
+    CA_I,
     CHANNEL_KIND_CODE,
     CL_I,
     CL_O,
@@ -17,18 +18,32 @@ from nakpump.engine.layout import (
     NA_I,
     NA_O,
     P_ATP_NORMAL,
+    P_BATH_RATE_CL,
+    P_BATH_RATE_K,
+    P_BATH_RATE_NA,
+    P_BUF_HALF,
+    P_BUF_OFF,
+    P_BUF_SLOPE,
+    P_BUF_TOTAL,
     P_CAP,
     P_CH_KIND,
     P_DYNAMIC,
+    P_E_CA,
+    P_FIX_CL,
     P_FLUX_I,
     P_FLUX_O,
+    P_G_CA,
     P_G_K,
     P_G_M,
     P_G_NA,
     P_GL_CL,
     P_GL_K,
     P_GL_NA,
+    P_GLIA_HALF,
+    P_GLIA_MAX,
+    P_GLIA_SLOPE,
     P_H_FROM_N,
+    P_K_NEUTRAL,
     P_KM_ATP,
     P_PHI,
     P_PUMP_A,
@@ -37,9 +52,12 @@ from nakpump.engine.layout import (
     P_PUMP_D,
     P_PUMP_KIND,
     P_PUMP_MAX,
+    P_PUMP_V,
     P_RT_F,
     P_STIM_ION,
+    P_TAU_CA,
     P_TAU_M_MAX,
+    P_TISSUE,
     P_VT,
     PUMP_KIND_CODE,
     H,
@@ -48,7 +66,7 @@ from nakpump.engine.layout import (
     P,
     V,
 )
-from nakpump.model.spec import CellSpec, KagerPump, LuoRudyPump, SigmoidPump
+from nakpump.model.spec import CellSpec, Glia, KagerPump, LuoRudyPump, SigmoidPump
 from nakpump.units import celsius_to_kelvin, flux_factor, rt_over_f
 
 
@@ -63,7 +81,10 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
     p[P_DYNAMIC] = 1.0 if cell.concentrations == "dynamic" else 0.0
     ch = cell.channels
     p[P_CH_KIND] = CHANNEL_KIND_CODE[ch.kind]
-    p[P_G_NA], p[P_G_K], p[P_G_M] = ch.g_na, ch.g_k, ch.g_m
+    # P_G_M is the slow K+ conductance gated by state P: the M-current (traub) or
+    # Cressman's Ca2+-activated AHP (cressman); a cell has at most one of them.
+    p[P_G_NA], p[P_G_K], p[P_G_M] = ch.g_na, ch.g_k, ch.g_m + ch.g_ahp
+    p[P_G_CA], p[P_E_CA], p[P_TAU_CA] = ch.g_ca, ch.e_ca, ch.tau_ca
     p[P_TAU_M_MAX], p[P_VT] = ch.tau_m_max, ch.vt
     p[P_PHI] = ch.rate_factor(cell.temp_c)
     p[P_H_FROM_N] = 1.0 if ch.h_from_n else 0.0
@@ -82,7 +103,27 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
             p[P_PUMP_C], p[P_PUMP_D] = pump.k_half, pump.k_slope
     p[P_ATP_NORMAL] = cell.atp
     p[P_STIM_ION] = ION_CODE[cell.stim_ion]
+    p[P_PUMP_V] = 1.0 if cell.pump_electrogenic else 0.0
+    p[P_K_NEUTRAL] = 1.0 if cell.k_i_rule == "electroneutral" else 0.0
+    p[P_FIX_CL] = 1.0 if cell.fixed_cl else 0.0
+    _tissue_parameters(cell, p)
     return p
+
+
+def _tissue_parameters(cell: CellSpec, p: np.ndarray) -> None:
+    """Glia and bath into p (rates per ms). Absent parts keep rate 0 and finite shapes."""
+    glia = cell.glia or Glia()
+    p[P_GLIA_MAX] = glia.uptake_max / 1000.0 if cell.glia else 0.0
+    p[P_GLIA_HALF], p[P_GLIA_SLOPE] = glia.k_half, glia.k_slope
+    p[P_BUF_TOTAL] = glia.buffer_total if cell.glia else 0.0
+    p[P_BUF_OFF] = glia.buffer_k_off / 1000.0
+    p[P_BUF_HALF], p[P_BUF_SLOPE] = glia.buffer_k_half, glia.buffer_k_slope
+    if cell.bath is not None:
+        b = cell.bath
+        p[P_BATH_RATE_NA], p[P_BATH_RATE_K], p[P_BATH_RATE_CL] = (
+            b.rate_na / 1000.0, b.rate_k / 1000.0, b.rate_cl / 1000.0)
+    # Every closed, dynamic outside takes the tissue phase: it is where K+ puffs arrive.
+    p[P_TISSUE] = 1.0 if (cell.closed and cell.concentrations == "dynamic") else 0.0
 
 
 def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
@@ -92,6 +133,8 @@ def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
     y = np.zeros(N_STATE)
     y[V] = cell.v_init
     y[M], y[H], y[N], y[P] = steady_gates(p, cell.v_init)
+    if cell.channels.g_ahp > 0.0:
+        y[CA_I] = ahp_calcium_steady(p, cell.v_init)
     ions = cell.ions
     y[NA_I], y[K_I], y[CL_I] = ions.na_i, ions.k_i, ions.cl_i
     y[NA_O], y[K_O], y[CL_O] = ions.na_o, ions.k_o, ions.cl_o

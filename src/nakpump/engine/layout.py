@@ -31,17 +31,27 @@ Q_INJ_CL = 17
 # low-order bits each update loses, so that rounding does not accumulate over
 # millions of steps (keeps C·A·ΔV = F·Vol·Σz·Δc to ~1e-9 mV, not ~1e-6).
 COMP_NA_I = 18
-N_STATE = 24
+# Tissue (engine.cell._tissue_block; all 0 in a cell without glia or bath):
+CA_I = 24  # mM, Cressman's intracellular Ca2+, which only gates the AHP (not in charge balance)
+K_BUFFER = 25  # K+ bound to the glial buffer, mM of extracellular volume (Hübel & Dahlem)
+K_GLIA = 26  # K+ taken up by glia, mM of extracellular volume (cumulative; Cressman 2009)
+BATH_NA = 27  # Na+ that left the extracellular space for the bath, mM of its volume (cumulative)
+BATH_K = 28
+BATH_CL = 29
+N_STATE = 30
 
 STATE_NAMES = ("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o",
                "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
-               "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o")
+               "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o",
+               "ca_i", "k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl")
 
 # Absolute-tolerance scale per state variable for the error-controlled integrators
 # (multiplied by atol): voltage ~100 mV, gates ~1, concentrations ~100 mM, charge
 # integrals ~1e3 nC/cm², Kahan terms (fixed step only) ~0.
-ATOL_SCALE = (1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
-ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O)  # what steps are sized by
+ATOL_SCALE = ((1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
+              + (1e-2,) + (1.0,) * 5)
+ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O,
+                    CA_I, K_BUFFER)  # what steps are sized by
 
 # --- parameters p ----------------------------------------------------------------
 P_CAP = 0  # µF/cm²
@@ -70,7 +80,27 @@ P_KM_ATP = 22  # mM
 P_ATP_NORMAL = 23  # mM
 P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
 P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_block)
-N_PARAM = 26
+# Published-model shortcuts (CellSpec.pump_electrogenic, k_i_rule, fixed_cl):
+P_PUMP_V = 26  # 1 = the pump current is in dV/dt, 0 = fluxes only (Cressman 2009)
+P_K_NEUTRAL = 27  # 1 = [K]i changes by −Δ[Na]i (Cressman 2009), 0 = by its currents
+P_FIX_CL = 28  # 1 = Cl− concentrations held
+# Cressman's AHP (channels.g_ahp, in P_G_M; its activation ca/(1 + ca) in state P):
+P_G_CA = 29  # mS/cm², drives Ca2+ entry into CA_I
+P_E_CA = 30  # mV
+P_TAU_CA = 31  # ms
+# Tissue (CellSpec.glia, CellSpec.bath); P_TISSUE = 1 when any is present:
+P_TISSUE = 32
+P_GLIA_MAX = 33  # mM/ms, sigmoid K+ uptake by glia
+P_GLIA_HALF = 34  # mM
+P_GLIA_SLOPE = 35  # mM
+P_BUF_TOTAL = 36  # mM of extracellular volume
+P_BUF_OFF = 37  # 1/ms, unbinding; binding k_on = P_BUF_OFF/(1 + exp((half − k_o)/slope)) per mM
+P_BUF_HALF = 38  # mM
+P_BUF_SLOPE = 39  # mM
+P_BATH_RATE_NA = 40  # 1/ms, diffusive exchange of the extracellular space with the bath
+P_BATH_RATE_K = 41
+P_BATH_RATE_CL = 42
+N_PARAM = 43
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
 PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}
@@ -82,12 +112,13 @@ D_STIM_K = 1
 D_STIM_CL = 2  # carried by Cl− (positive = depolarising, i.e. Cl− leaving the cell)
 D_BLOCK = 3  # pump block fraction 0..1
 D_ATP = 4  # mM
-D_NA_BATH = 5  # mM (used only with a bath)
+D_NA_BATH = 5  # mM, the bath (the outside itself, or what a closed outside exchanges with)
 D_K_BATH = 6
 D_CL_BATH = 7
 D_CLAMP = 8  # 1 = voltage clamp on
 D_V_CLAMP = 9  # mV
-N_DRIVE = 10
+D_K_PUFF = 10  # mM/ms of K+ delivered into a closed extracellular space (a puff from a pipette)
+N_DRIVE = 11
 
 # --- observables: the state followed by quantities derived from it ----------------------
 OBS_E_NA = N_STATE

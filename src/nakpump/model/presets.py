@@ -14,8 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from nakpump.errors import SpecError
-from nakpump.model.spec import CellSpec, Channels, Ions, KagerPump, Leak, SigmoidPump
+from nakpump.model.spec import (
+    Bath,
+    CellSpec,
+    Channels,
+    Glia,
+    Ions,
+    KagerPump,
+    Leak,
+    SigmoidPump,
+)
 from nakpump.units import (
+    AMOL_PER_UA_CM2_MS_UM2,
     FARADAY,
     celsius_to_kelvin,
     cylinder,
@@ -34,6 +44,7 @@ class Preset:
     summary: str
     v_rest: float | None = None  # mV; calibrate leaks to rest here
     leak_total: float | None = None  # mS/cm² Na+ + K+ leak held while calibrating (pump scales)
+    published: dict[str, Any] | None = None  # overrides that give the paper's own equations
 
 
 # --- Hodgkin & Huxley (1952) squid giant axon -----------------------------------------
@@ -121,19 +132,21 @@ CORTICAL = Preset(
     ),
 )
 
-# --- Hübel & Dahlem (2014), closed cell ---------------------------------------------------
+# --- Hübel & Dahlem (2014) -------------------------------------------------------------------
 _HD_CONV = 9.55589e-05  # (mM·vol)/(µA/cm²·ms) in the XPP file, vol in 1000 µm³
 _HD_VOL_I, _HD_VOL_E = 2160.0, 720.0  # µm³ (vol_i 2.16, vol_e 0.72 in the file)
+_HD_K_BATH = 4.0  # mM
 
-HUEBEL_DAHLEM_2014 = Preset(
+HUEBEL_DAHLEM_2014_CLOSED = Preset(
     summary="Hübel & Dahlem (2014) closed single cell (fixed extracellular volume, ratio 3)",
     cell=CellSpec(
-        name="huebel-dahlem-2014",
+        name="huebel-dahlem-2014-closed",
         description=(
             "The closed neuron of Hübel & Dahlem (2014): Cressman-type channels with "
             "instantaneous m and h = h(n), φ = 3; Na+, K+, Cl− leaks; sigmoid pump of "
             "6.8 µA/cm² maximum; extracellular volume a third of the cell's; RT/F = 26.64 mV. "
-            "Glial buffer and bath coupling come with the tissue-scale model."
+            "No glia, no bath: with the pump blocked it runs down to a Gibbs–Donnan state "
+            "(Hübel, Schöll & Dahlem 2014)."
         ),
         source="Hübel & Dahlem (2014) PLoS Comput Biol 10:e1003941, ModelDB 167714 "
                "spreading-depression.ode [code] (references.md §4)",
@@ -150,18 +163,127 @@ HUEBEL_DAHLEM_2014 = Preset(
     ),
 )
 
+HUEBEL_DAHLEM_2014 = Preset(
+    summary="Hübel & Dahlem (2014) cell with a glial K+ buffer in its extracellular space",
+    cell=HUEBEL_DAHLEM_2014_CLOSED.cell.replace(
+        name="huebel-dahlem-2014",
+        description=(
+            "Hübel & Dahlem (2014)'s neuron (see huebel-dahlem-2014-closed) with the glial "
+            "buffer of its coupling scheme s = 0: 500 mM of sites per extracellular volume, "
+            "unbinding 5e-8/ms, binding switched on by [K]o above ~15 mM. Pump interruption "
+            "or a strong stimulus triggers spreading depolarisation; the buffer takes up the "
+            "released K+ and the cell recovers."),
+        glia=Glia(buffer_total=500.0, buffer_k_off=5e-5, buffer_k_half=15.0,
+                  buffer_k_slope=1.09),
+    ),
+    published={},  # the paper's equations are nakpump's (electrogenic pump, conserving)
+)
+
+HUEBEL_DAHLEM_2014_BATH = Preset(
+    summary="Hübel & Dahlem (2014) cell whose extracellular K+ diffuses to a bath",
+    cell=HUEBEL_DAHLEM_2014_CLOSED.cell.replace(
+        name="huebel-dahlem-2014-bath",
+        description=(
+            "Hübel & Dahlem (2014)'s neuron (see huebel-dahlem-2014-closed) with the "
+            "diffusive coupling of its scheme s = 1: extracellular K+ relaxes to a bath of "
+            "4 mM at λ = 3e-5/ms. Raising the bath K+ gives periodic SD-like events."),
+        bath=Bath(na=125.30555, k=_HD_K_BATH, cl=123.2716, rate_k=0.03),
+    ),
+    published={},
+)
+
+# --- Cressman et al. (2009) and Barreto & Cressman (2011) ----------------------------------
+_CR_GAMMA = 4.45e-5  # mM/ms per µA/cm² (γ = 4.45e-2 mM/s; a 7 µm sphere gives 4.442e-2)
+_CR_VOLUME = sphere(7.0)[1]  # µm³
+_CR_AREA = _CR_GAMMA * _CR_VOLUME / AMOL_PER_UA_CM2_MS_UM2  # so that the cell's γ is the paper's
+_CR_RT_F_TEMP = temp_c_for_rt_over_f(26.64)  # °C (RT/F hard-coded 26.64 mV)
+# The shortcuts Cressman 2009's equations take, and their rest at k_bath 4 mM.
+_CR_SHORTCUTS = {"pump_electrogenic": False, "k_i_rule": "electroneutral", "fixed_cl": True}
+
+
+def _published_rest(v: float, na_i: float, k_i: float, na_o: float, k_o: float) -> dict:
+    return {**_CR_SHORTCUTS, "v_init": v, "ions.na_i": na_i, "ions.k_i": k_i,
+            "ions.na_o": na_o, "ions.k_o": k_o, "ions.cl_i": 6.0, "ions.cl_o": 130.0}
+
+
+CRESSMAN_2009 = Preset(
+    summary="Cressman et al. (2009) neuron in a small extracellular space with glia and a bath",
+    cell=CellSpec(
+        name="cressman-2009",
+        description=(
+            "Cressman, Ullah, Ziburkus, Schiff & Barreto (2009) (erratum form): a cortical "
+            "neuron (r = 7 µm) with instantaneous m, Ca2+-activated AHP, φ = 3, sigmoid pump "
+            "(ρ = 1.25 mM/s), an extracellular space 1/7 of the cell's volume, sigmoid glial "
+            "uptake (66 mM/s) and K+ diffusion to a bath (ε = 1.2/s, 4 mM); RT/F = 26.64 mV. "
+            "Raising the bath K+ to 8 mM gives periodic seizure-like bursting. nakpump's form "
+            "(default) conserves every ion and the charge: the pump current is in dV/dt, "
+            "[K]i and Cl− follow their currents. The published equations omit the pump "
+            "current from dV/dt, take [K]i = 158 − [Na]i and hold Cl− fixed: "
+            "preset('cressman-2009', published=True) (CLI: --published) gives exactly those."),
+        source=("Cressman et al. (2009) J Comput Neurosci 26:159 and erratum (2011) 30:781; "
+                "equations and Table 1 as in references.md §2.1 [code: three independent "
+                "third-party codes]"),
+        temp_c=_CR_RT_F_TEMP, capacitance=1.0, area=_CR_AREA, volume=_CR_VOLUME,
+        outside_volume=_CR_VOLUME / 7.0,
+        # Rest of nakpump's form at k_bath 4 mM: the published rest run for 4000 s
+        # (adaptive, rtol 1e-9; last 100 s drift < 1e-9 mV). Cl− has moved in to E_Cl = V.
+        ions=Ions(na_i=19.992121, k_i=140.54526, cl_i=8.5374020, na_o=130.05515,
+                  k_o=3.8119961, cl_o=112.23819),
+        v_init=-68.629076,
+        channels=Channels(kind="cressman", g_na=100.0, g_k=40.0, phi=3.0, g_ahp=0.01,
+                          g_ca=0.1, e_ca=120.0, tau_ca=80.0),
+        leak=Leak(g_na=0.0175, g_k=0.05, g_cl=0.05),
+        pump=SigmoidPump(rate_max=pump_rate_from_current_ua(1.25e-3 / _CR_GAMMA),
+                         na_half=25.0, na_slope=3.0, k_half=5.5, k_slope=1.0,
+                         temp_ref_c=_CR_RT_F_TEMP),
+        glia=Glia(uptake_max=66.0, k_half=18.0, k_slope=2.5),
+        bath=Bath(na=144.0, k=4.0, cl=130.0, rate_k=1.2),
+    ),
+    # Rest of the published equations at k_bath 4 mM (references.md §2.2 [sim]).
+    published=_published_rest(-68.170, 19.980, 138.02, 130.14, 3.8131),
+)
+
+BARRETO_CRESSMAN_2011 = Preset(
+    summary="Barreto & Cressman (2011): Cressman 2009 without the AHP",
+    cell=CRESSMAN_2009.cell.replace(
+        name="barreto-cressman-2011",
+        description=(
+            "Barreto & Cressman (2011): the Cressman 2009 cell without Ca2+ and AHP, glial "
+            "uptake 66.666 mM/s, K+ diffusion ε = 1.333/s. nakpump's conserving form by "
+            "default; published=True gives the paper's equations (see cressman-2009)."),
+        source="Barreto & Cressman (2011) J Biol Phys 37:361 (arXiv 1012.3124); "
+               "references.md §2.1 [code: hydranerv BarretoNeuron]",
+        ions=Ions(na_i=19.945772, k_i=140.61254, cl_i=8.5583295, na_o=130.37960,
+                  k_o=3.8279553, cl_o=112.09169),  # as for cressman-2009
+        v_init=-68.529061,
+        channels=Channels(kind="cressman", g_na=100.0, g_k=40.0, phi=3.0),
+        glia=Glia(uptake_max=66.666, k_half=18.0, k_slope=2.5),
+        bath=Bath(na=144.0, k=4.0, cl=130.0, rate_k=1.333),
+    ),
+    # references.md §2.2 [sim]: V, [K]o, [Na]i; [K]i and [Na]o follow from the model.
+    published=_published_rest(-68.111, 19.936, 158.0 - 19.936, 144.0 - 7.0 * (19.936 - 18.0),
+                              3.8284),
+)
+
 PRESETS: dict[str, Preset] = {
-    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, HUEBEL_DAHLEM_2014)
+    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, HUEBEL_DAHLEM_2014,
+                             HUEBEL_DAHLEM_2014_BATH, HUEBEL_DAHLEM_2014_CLOSED,
+                             CRESSMAN_2009, BARRETO_CRESSMAN_2011)
 }
 
 
-def preset(name: str, *, v_rest: float | None = None, **overrides: Any) -> CellSpec:
+def preset(name: str, *, v_rest: float | None = None, published: bool = False,
+           **overrides: Any) -> CellSpec:
     """The named cell, calibrated and at rest.
 
     v_rest (mV) recalibrates the leaks (and pump scale) to rest there.
+    published=True gives a published model's own equations where they take
+    shortcuts that nakpump's default form does not (Cressman 2009: pump current
+    out of dV/dt, [K]i by electroneutrality, Cl− fixed), for faithful reproduction.
     overrides are dotted parameter names and values applied after calibration,
     e.g. preset("cortical", **{"pump.rate_max": 5e4}); the stored state is
-    then moved to the new resting state where one exists.
+    then moved to the new resting state where one exists (cells with glia, a
+    bath, an AHP or the published shortcuts keep their stored state).
     """
     from nakpump.steady import (
         SteadyStateError,
@@ -177,6 +299,12 @@ def preset(name: str, *, v_rest: float | None = None, **overrides: Any) -> CellS
     target = entry.v_rest if v_rest is None else v_rest
     if target is not None:
         cell = calibrate_leaks(cell, target, leak_total=entry.leak_total)
+    if published:
+        if entry.published is None:
+            with_form = [n for n, p in PRESETS.items() if p.published is not None]
+            raise SpecError("published", published,
+                            "False for this preset; True only for " + ", ".join(with_form))
+        cell = cell.replace(**entry.published)
     if overrides:
         cell = cell.replace(**overrides)
     try:

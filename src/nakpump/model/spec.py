@@ -71,6 +71,11 @@ class Channels:
     temp_ref_c: float = 6.3  # °C at which the rates are as published
     phi: float | None = None  # fixed rate factor (overrides the Q10 rule), e.g. 3 in Cressman 2009
     h_from_n: bool = False  # cressman family: h = h(n) (Hübel & Dahlem 2014 reduction)
+    # Cressman 2009's Ca2+-activated AHP, g_AHP·[Ca]/(1 + [Ca])·(V − E_K) (cressman family):
+    g_ahp: float = 0.0  # mS/cm²
+    g_ca: float = 0.1  # mS/cm², sets the Ca2+ entry that activates it (no Ca2+ current)
+    e_ca: float = 120.0  # mV
+    tau_ca: float = 80.0  # ms, Ca2+ removal
 
     def __post_init__(self) -> None:
         if self.kind not in CHANNEL_KINDS:
@@ -89,6 +94,13 @@ class Channels:
         if self.h_from_n and self.kind != "cressman":
             raise SpecError("channels.h_from_n", self.h_from_n,
                             "False unless channels.kind is 'cressman'")
+        _check_number("channels.g_ahp", self.g_ahp, lower=0.0, strict=False, unit="mS/cm²")
+        _check_number("channels.g_ca", self.g_ca, lower=0.0, strict=False, unit="mS/cm²")
+        _check_number("channels.e_ca", self.e_ca, unit="mV")
+        _check_number("channels.tau_ca", self.tau_ca, lower=0.0, unit="ms")
+        if self.g_ahp > 0 and (self.kind != "cressman" or self.h_from_n):
+            raise SpecError("channels.g_ahp", self.g_ahp,
+                            "0 unless channels.kind is 'cressman' with h_from_n False")
 
     def rate_factor(self, temp_c: float) -> float:
         """φ multiplying every gating rate at temp_c (°C)."""
@@ -186,6 +198,61 @@ PUMP_KINDS = {"kager": KagerPump, "luo-rudy": LuoRudyPump, "sigmoid": SigmoidPum
 
 
 @dataclass(frozen=True, kw_only=True)
+class Glia:
+    """Glial K+ clearance from a closed extracellular space (rates per extracellular volume).
+
+    Sigmoid uptake (Cressman et al. 2009): uptake_max/(1 + e^((k_half − [K]o)/k_slope)).
+    Buffer (Hübel & Dahlem 2014): d[bound]/dt = k_on·[K]o·(buffer_total − bound)
+    − buffer_k_off·bound, k_on = buffer_k_off/(1 + e^((buffer_k_half − [K]o)/buffer_k_slope))
+    per mM. Either part is off at 0.
+    """
+
+    uptake_max: float = 0.0  # mM/s
+    k_half: float = 18.0  # mM
+    k_slope: float = 2.5  # mM
+    buffer_total: float = 0.0  # mM of extracellular volume
+    buffer_k_off: float = 5e-5  # 1/s
+    buffer_k_half: float = 15.0  # mM
+    buffer_k_slope: float = 1.09  # mM
+
+    def __post_init__(self) -> None:
+        for name in ("uptake_max", "buffer_total"):
+            _check_number(f"glia.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="mM/s" if name == "uptake_max" else "mM")
+        _check_number("glia.buffer_k_off", self.buffer_k_off, lower=0.0, unit="1/s")
+        for name in ("k_half", "buffer_k_half"):
+            _check_number(f"glia.{name}", getattr(self, name), unit="mM")
+        for name in ("k_slope", "buffer_k_slope"):
+            _check_number(f"glia.{name}", getattr(self, name), lower=0.0, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bath:
+    """A bath (perfusate, blood) that a closed extracellular space exchanges ions with.
+
+    Loss from the extracellular space: rate_X·([X]o − X), per ion (Cressman 2009's
+    diffusion ε; Hübel & Dahlem 2014's λ). Protocols can change the bath
+    concentrations (BathChange).
+    """
+
+    na: float  # mM
+    k: float  # mM
+    cl: float  # mM
+    rate_na: float = 0.0  # 1/s
+    rate_k: float = 0.0  # 1/s
+    rate_cl: float = 0.0  # 1/s
+
+    def __post_init__(self) -> None:
+        for name in ("na", "k", "cl"):
+            _check_number(f"bath.{name}", getattr(self, name), lower=0.0, unit="mM")
+        for name in ("rate_na", "rate_k", "rate_cl"):
+            _check_number(f"bath.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="1/s")
+
+K_I_RULES = ("currents", "electroneutral")
+
+
+@dataclass(frozen=True, kw_only=True)
 class CellSpec:
     """A single-compartment neuron and its outside, in nakpump's units.
 
@@ -216,6 +283,13 @@ class CellSpec:
     dg_atp: float = -55.0  # kJ/mol, free energy of ATP hydrolysis (references.md §0)
     concentrations: Literal["dynamic", "fixed"] = "dynamic"
     stim_ion: Literal["na", "k", "cl"] = "k"  # ion carrying injected current
+    glia: Glia | None = None  # glial K+ clearance (closed outside only)
+    bath: Bath | None = None  # bath the closed outside exchanges with
+    # Shortcuts some published models take, for faithful reproduction. They give up
+    # invariants, and the conservation report says so (NaN for what does not hold):
+    pump_electrogenic: bool = True  # False: pump current left out of dV/dt (Cressman 2009)
+    k_i_rule: Literal["currents", "electroneutral"] = "currents"  # Cressman's Δ[K]i = −Δ[Na]i
+    fixed_cl: bool = False  # Cl− concentrations held (Cressman 2009)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -244,6 +318,22 @@ class CellSpec:
                 raise SpecError(name, getattr(self, name), f"a {cls.__name__}")
         if self.pump is not None and not isinstance(self.pump, tuple(PUMP_KINDS.values())):
             raise SpecError("pump", self.pump, f"None or one of {', '.join(PUMP_KINDS)} pumps")
+        for name, cls in (("glia", Glia), ("bath", Bath)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise SpecError(name, value, f"None or a {cls.__name__}")
+        for name in ("pump_electrogenic", "fixed_cl"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(name, getattr(self, name), "true or false")
+        if self.k_i_rule not in K_I_RULES:
+            raise SpecError("k_i_rule", self.k_i_rule, f"one of {', '.join(K_I_RULES)}")
+        tissue = {"glia": self.glia is not None, "bath": self.bath is not None,
+                  "k_i_rule": self.k_i_rule != "currents", "fixed_cl": self.fixed_cl}
+        for name, used in tissue.items():
+            if used and not (self.closed and self.concentrations == "dynamic"):
+                raise SpecError(name, getattr(self, name),
+                                "only with a closed outside (outside_volume set) and "
+                                "dynamic concentrations")
 
     @property
     def closed(self) -> bool:
@@ -313,6 +403,9 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
         fields_["ions"] = Ions(**fields_["ions"])
         fields_["channels"] = Channels(**fields_["channels"])
         fields_["leak"] = Leak(**fields_["leak"])
+        for name, cls in (("glia", Glia), ("bath", Bath)):
+            if fields_.get(name) is not None:
+                fields_[name] = cls(**fields_[name])
         pump = fields_.get("pump")
         if pump is not None:
             pump = dict(pump)
@@ -331,7 +424,10 @@ PARAMETER_UNITS: dict[str, str] = {
     **{name: "mM" for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "impermeant_i",
                                "impermeant_o", "atp", "km_atp", "km_na", "km_k", "na_half",
                                "na_slope", "k_half", "k_slope")},
-    **{name: "mS/cm^2" for name in ("g_na", "g_k", "g_m", "g_cl")},
+    **{name: "mS/cm^2" for name in ("g_na", "g_k", "g_m", "g_cl", "g_ahp", "g_ca")},
+    **{name: "1/s" for name in ("buffer_k_off", "rate_na", "rate_k", "rate_cl")},
+    "uptake_max": "mM/s", "buffer_total": "mM", "buffer_k_half": "mM", "buffer_k_slope": "mM",
+    "na": "mM", "k": "mM", "cl": "mM", "e_ca": "mV", "tau_ca": "ms",
     **{name: "degC" for name in ("temp_c", "temp_ref_c")},
     **{name: "1" for name in ("q10", "phi", "hill_na", "z_impermeant_i", "z_impermeant_o")},
     "capacitance": "uF/cm^2", "area": "um^2", "volume": "um^3", "outside_volume": "um^3",
