@@ -1,4 +1,5 @@
-"""Reading results: spikes and AP shape (traces), Na+ load and ATP cost (energetics)."""
+"""Reading results: spikes and AP shape (traces), Na+ load and ATP cost (energetics),
+seizure-like bursts and spreading depolarisation (tissue)."""
 
 from nakpump.analysis.energetics import (
     SpikeCost,
@@ -6,6 +7,15 @@ from nakpump.analysis.energetics import (
     na_entry,
     pump_recovery,
     spike_cost,
+)
+from nakpump.analysis.tissue import (
+    Bursts,
+    SpreadingDepolarisations,
+    bursts_of,
+    detect_bursts,
+    detect_sd,
+    sd_of,
+    volume_change,
 )
 from nakpump.analysis.traces import (
     APFeatures,
@@ -20,6 +30,13 @@ from nakpump.analysis.traces import (
 
 __all__ = [
     "APFeatures",
+    "Bursts",
+    "SpreadingDepolarisations",
+    "bursts_of",
+    "detect_bursts",
+    "detect_sd",
+    "sd_of",
+    "volume_change",
     "RecoveryFit",
     "SpikeCost",
     "ap_features",
