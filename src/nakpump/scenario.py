@@ -74,8 +74,9 @@ EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
                "cl_o": "mM", "v": "mV"}
-TOP_KEYS = ("preset", "published", "cell", "v_rest", "parameters", "duration", "method", "scheme", "dt",
-            "solver", "rtol", "atol", "h_max", "threshold", "record", "events", "population")
+TOP_KEYS = ("preset", "published", "cell", "v_rest", "parameters", "duration", "method",
+            "scheme", "dt", "solver", "rtol", "atol", "h_max", "threshold", "record", "events",
+            "population")
 POPULATION_KEYS = ("cells", "seed", "start", "threads", "parameters", "sweep")
 
 

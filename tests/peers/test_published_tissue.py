@@ -9,10 +9,10 @@ integrator. Tolerances: a few times the difference between the two integrators.
 """
 
 import numpy as np
+import published_tissue as peer  # noqa: E402  (tests/peers is on sys.path under pytest)
 import pytest
 
 import nakpump as nk
-import published_tissue as peer  # noqa: E402  (tests/peers is on sys.path under pytest)
 from nakpump.analysis import detect_sd
 
 

@@ -32,7 +32,6 @@ from nakpump.biophysics.channels import (
     traub_rates,
 )
 from nakpump.biophysics.ions import nernst
-from nakpump.biophysics.tissue import bath_exchange, buffer_binding, glial_uptake
 from nakpump.biophysics.pumps import (
     K_PER_CYCLE,
     NA_PER_CYCLE,
@@ -42,6 +41,7 @@ from nakpump.biophysics.pumps import (
     pump_rate_luo_rudy,
     pump_rate_sigmoid,
 )
+from nakpump.biophysics.tissue import bath_exchange, buffer_binding, glial_uptake
 from nakpump.engine.layout import (
     BATH_CL,
     BATH_K,
