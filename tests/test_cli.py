@@ -119,6 +119,28 @@ def test_examples_run_and_conserve(tmp_path, name):
     assert header.startswith("time [ms],v [mV]")
 
 
+def test_tissue_examples_show_bursting_and_sd(tmp_path):
+    # examples/seizure.toml: Cressman 2009's equations at 8 mM bath K+ burst every 34.69 s
+    # (references.md §2.2 [sim]; issue tolerance 2 %); their Na+ is conserved, K+ and the
+    # charge are not by the published model's construction (NaN in the report)
+    proc = nakpump("run", str(EXAMPLES / "seizure.toml"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["tissue"]["bursts"]["period_s"] == pytest.approx(34.69, rel=0.02)
+    assert summary["conservation"]["na"] < 1e-9
+    assert summary["conservation"]["k"] is None  # NaN → null in JSON
+    # examples/spreading_depolarisation.toml: one SD that recovers (peer: 62.8 s above
+    # −30 mV, tests/peers/measure_tissue.py), every ion conserved with the glial buffer
+    proc = nakpump("run", str(EXAMPLES / "spreading_depolarisation.toml"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    sd = summary["tissue"]["sd"]
+    assert sd["count"] == 1 and sd["recovered"]
+    assert sd["duration_mean_s"] == pytest.approx(62.8, abs=1.0)
+    for key in ("na", "k", "cl", "charge"):
+        assert summary["conservation"][key] < 1e-9
+
+
 def test_demo_example_scenario_parses():
     # The demo's scenario file builds the protocol the demo uses (3 events)
     from nakpump.scenario import load_scenario
@@ -221,6 +243,36 @@ def test_demo_tells_the_story_with_measured_numbers(tmp_path, cortical):
     assert math.isfinite(out["wall_time_s"])
     assert Path(out["figure"]).read_bytes()[:4] == b"\x89PNG"
     assert all(Path(p).exists() for p in out["data"].values())
+
+
+def test_tissue_demo_tells_its_story_with_measured_numbers(tmp_path):
+    proc = nakpump("demo", "--story", "tissue", "--out", str(tmp_path / "t"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    # references.md §2.2 [sim]: Cressman 2009 rest −68.170 mV; at 8 mM bath K+ bursts every
+    # 34.69 s (issue: within 2 %), 6.51 s long, 215 spikes
+    assert out["rest"]["v_mV"] == pytest.approx(-68.170, abs=2e-3)
+    assert out["bursting"]["period_s"] == pytest.approx(34.69, rel=0.02)
+    assert out["bursting"]["duration_mean_s"] == pytest.approx(6.51, rel=0.02)
+    assert out["bursting"]["spikes_per_burst_mean"] == pytest.approx(215, abs=3)
+    assert out["bursting_conserving"]["conservation_max"] < 1e-9
+    # the scipy peer's SD threshold, 8.795–8.832 s (tests/peers/measure_tissue.py); the
+    # bisection brackets it to 0.05 s, so the brackets overlap within that
+    low, high = out["sd"]["threshold_s"]
+    assert high - low <= 0.05
+    assert low < 8.832 + 0.05 and high > 8.795 - 0.05
+    assert out["sd"]["sd_after_long"] and not out["sd"]["sd_after_short"]
+    assert out["sd"]["recovered"]
+    assert out["sd"]["conservation_max"] < 1e-9
+    assert Path(out["figure"]).read_bytes()[:4] == b"\x89PNG"
+    assert len(out["data"]) == 4 and all(Path(p).exists() for p in out["data"].values())
+
+
+def test_demo_rejects_an_unknown_story(tmp_path):
+    proc = nakpump("demo", "--story", "heart", "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2
+    assert "--story" in proc.stderr and "tissue" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "x").exists()
 
 
 def test_population_example_runs_plots_and_reproduces(tmp_path):

@@ -96,27 +96,46 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 @app.command()
 @_guard
 def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output directory."),
+         story: str = typer.Option("pump", "--story",
+                                   help="pump (a cortical neuron: rest, spikes, recovery, "
+                                        "ouabain) or tissue (glia, bath, bursting, SD)."),
          as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON.")
          ) -> None:
-    """The pump story of a cortical neuron, with a figure and the data.
+    """The pump story of a cortical neuron (or, --story tissue, of a neuron in tissue),
+    with a figure and the data.
 
     Example: nakpump demo --out my-demo
+             nakpump demo --story tissue
     """
-    from nakpump.demo import demo_figure, run_demo
     from nakpump.storage import save_netcdf
 
+    stories = ("pump", "tissue")
+    if story not in stories:
+        raise SpecError("--story", story, "one of " + ", ".join(stories))
     if out.exists() and not out.is_dir():
         raise SpecError("--out", str(out), "a directory (it exists as a file)")
     if not out.parent.is_dir():
         raise SpecError("--out", str(out), f"a directory in an existing folder "
                                            f"('{out.parent}' does not exist)")
-    result = run_demo(say=(lambda _text: None) if as_json else typer.echo)
+    say = (lambda _text: None) if as_json else typer.echo
+    if story == "pump":
+        from nakpump.demo import demo_figure, run_demo
+
+        result = run_demo(say=say)
+        figure, draw = out / "nakpump-demo.png", demo_figure
+        data = (("train", result.train), ("recovery", result.recovery),
+                ("block", result.block))
+    else:
+        from nakpump.demo_tissue import run_tissue_demo, tissue_figure
+
+        result = run_tissue_demo(say=say)
+        figure, draw = out / "nakpump-tissue.png", tissue_figure
+        data = (("bursting", result.bursting), ("bursting-conserving",
+                                                 result.bursting_conserving),
+                ("pump-off-short", result.short), ("pump-off-long", result.long))
     out.mkdir(exist_ok=True)
-    figure = out / "nakpump-demo.png"
-    demo_figure(result, figure)
-    files = {name: str(save_netcdf(ds, out / f"demo-{name}.nc"))
-             for name, ds in (("train", result.train), ("recovery", result.recovery),
-                              ("block", result.block))}
+    draw(result, figure)
+    files = {name: str(save_netcdf(ds, out / f"{story}-{name}.nc")) for name, ds in data}
     numbers = {**result.numbers, "figure": str(figure), "data": files}
     if as_json:
         _print_json(numbers)
@@ -204,11 +223,17 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
             atp = spike_cost(ds, 0.0, float(ds.time[-1])).atp_per_cell
         except ValueError:
             atp = None
-    return {
+    summary = {
         "preset": ds.attrs["preset"], "duration_ms": ds.attrs["duration_ms"],
         "n_spikes": int(spikes.size), "spike_times_ms": spikes.tolist(), "final": final,
         "atp_per_spike": atp, "conservation": conservation(ds), "output": output,
     }
+    if json.loads(ds.attrs["spec"]).get("outside_volume") is not None and "v" in ds:
+        # a cell in tissue: its bursts (gaps > 1 s) and spreading depolarisations
+        from nakpump.analysis.tissue import bursts_of, sd_of
+
+        summary["tissue"] = {"bursts": bursts_of(ds).summary(), "sd": sd_of(ds).summary()}
+    return summary
 
 
 def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt,
@@ -304,6 +329,14 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
                        f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
                        f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
+            if "tissue" in summary:
+                b, sd = summary["tissue"]["bursts"], summary["tissue"]["sd"]
+                typer.echo(f"bursts: {b['count']} (period {b['period_s']:.3g} s, "
+                           f"{b['spikes_per_burst_mean']:.3g} spikes each); spreading "
+                           f"depolarisations: {sd['count']}"
+                           + (f" (first at {sd['onset_first_s']:.3g} s, "
+                              f"{'recovered' if sd['recovered'] else 'not recovered'})"
+                              if sd['count'] else ""))
         typer.echo("conservation (max relative error): " + ", ".join(
             f"{k} {v:.1e}" for k, v in c.items() if k != "charge_mV" and v is not None
             and math.isfinite(v)) + (f"; charge {c['charge_mV']:.1e} mV"

@@ -55,6 +55,7 @@ RECORDABLE = tuple(n for n in OBS_NAMES if not n.startswith("_")) + ("atp_used",
 DEFAULT_RECORD = ("v", "m", "h", "n", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "e_na",
                   "e_k", "e_cl", "i_na", "i_k", "i_cl", "i_pump", "pump_rate", "i_inj",
                   "q_na", "q_k", "q_pump", "atp_used")
+TISSUE_RECORD = ("k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl")
 MAX_DEFAULT_SAMPLES = 200_000
 AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
 N_CHUNKS = 50  # a run with a progress callback reports this often
@@ -176,6 +177,17 @@ def steps_per_sample(record_interval: float, dt: float) -> int:
     return every
 
 
+def default_record(cell: CellSpec) -> tuple[str, ...]:
+    """What a run records unless told: DEFAULT_RECORD, with the glia/bath counters for a
+    closed outside and the AHP's Ca2+ where there is one."""
+    names = DEFAULT_RECORD
+    if cell.closed and cell.concentrations == "dynamic":
+        names += TISSUE_RECORD
+    if cell.channels.g_ahp > 0:
+        names += ("ca_i",)
+    return names
+
+
 def observables(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The observables (and their indices in engine.layout's OBS_NAMES) that recording the
     variables `names` takes: atp_used is derived from q_pump. SpecError for an unknown name."""
@@ -243,7 +255,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     _check_number("h_max", h_max, lower=0.0, unit="ms")
     if output is not None:
         output = check_output_path(output)
-    names = tuple(DEFAULT_RECORD if record is None else record)
+    names = tuple(default_record(cell) if record is None else record)
     # The requested observables; full states are kept separately on a coarser grid for
     # the conservation report.
     rec_names, rec_idx = observables(names)
