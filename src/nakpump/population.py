@@ -46,6 +46,7 @@ from nakpump.engine.layout import (
     P_SCHEME,
     Q_PUMP,
     STATE_NAMES,
+    VOL_I,
     V,
 )
 from nakpump.engine.population import integrate_population
@@ -427,6 +428,7 @@ def _summary(table: _Table, y_start: np.ndarray, counts: np.ndarray, duration: f
         sl = slice(b0, min(b0 + block, n))
         start = np.zeros_like(y[sl])
         start[:, ION_COLUMNS] = y_start[sl]
+        start[:, VOL_I] = 1.0  # every cell starts at its own initial volume
         rows = table.proto[sl]
         g = {k: v[rows] for k, v in table.geometry.items()}
         part = conservation_errors(np.stack((start, y[sl])), g["area"], g["volume"],

@@ -26,6 +26,7 @@ from nakpump.engine.layout import (
     D_K_BATH,
     D_K_PUFF,
     D_NA_BATH,
+    D_O2_BATH,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
@@ -194,9 +195,26 @@ class PotassiumPuff:
         _check_window("potassium_puff", self.start, self.stop)
 
 
-Event = Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp | PotassiumPuff
+@dataclass(frozen=True, kw_only=True)
+class OxygenChange:
+    """Set the bath O2 (mg/L) from start to stop (ms): hypoxia, anoxia, reoxygenation.
+
+    Only for a cell whose pumps depend on O2 (CellSpec.oxygen; Wei 2014: 32 mg/L normal).
+    """
+
+    o2: float  # mg/L
+    start: float = 0.0  # ms
+    stop: float | None = None  # ms
+
+    def __post_init__(self) -> None:
+        _check_number("oxygen_change.o2", self.o2, lower=0.0, strict=False, unit="mg/L")
+        _check_window("oxygen_change", self.start, self.stop)
+
+
+Event = (Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp
+         | PotassiumPuff | OxygenChange)
 EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp,
-               PotassiumPuff)
+               PotassiumPuff, OxygenChange)
 
 
 def base_drive(cell: CellSpec) -> np.ndarray:
@@ -206,6 +224,8 @@ def base_drive(cell: CellSpec) -> np.ndarray:
     bath = cell.bath or cell.ions  # a closed outside's bath, or the outside itself
     d[D_NA_BATH], d[D_K_BATH], d[D_CL_BATH] = ((bath.na, bath.k, bath.cl) if cell.bath
                                                else (bath.na_o, bath.k_o, bath.cl_o))
+    if cell.oxygen is not None:
+        d[D_O2_BATH] = cell.oxygen.bath
     return d
 
 
@@ -215,7 +235,8 @@ def expand(events: Sequence[Event]) -> list[Event]:
     for i, ev in enumerate(events):
         if not isinstance(ev, EVENT_TYPES):
             raise SpecError(f"protocol[{i}]", ev, "a Stimulus, PulseTrain, PumpBlock, AtpChange, "
-                                                  "BathChange, VoltageClamp or PotassiumPuff")
+                                                  "BathChange, VoltageClamp, PotassiumPuff or "
+                                                  "OxygenChange")
         out.extend(ev.pulses() if isinstance(ev, PulseTrain) else [ev])
     return out
 
@@ -242,6 +263,9 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
                                                   and cell.concentrations == "dynamic"):
             raise SpecError("PotassiumPuff", ev, "only for a closed extracellular space "
                                                  "(outside_volume set, dynamic concentrations)")
+        if isinstance(ev, OxygenChange) and cell.oxygen is None:
+            raise SpecError("OxygenChange", ev, "only for a cell whose pumps depend on O2 "
+                                                "(oxygen set, e.g. the wei-2014 preset)")
     cuts = {0.0, float(duration)}
     for ev in flat:
         cuts.add(float(ev.start))
@@ -271,6 +295,8 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
         sl = span(ev)
         if isinstance(ev, Stimulus):
             seg_d[sl, _STIM_SLOT[ev.ion or cell.stim_ion]] += ev.amplitude
+        elif isinstance(ev, OxygenChange):
+            set_slot(i, ev, D_O2_BATH, ev.o2, "o2")
         elif isinstance(ev, PotassiumPuff):
             seg_d[sl, D_K_PUFF] += ev.k_o / (ev.stop - ev.start)
         elif isinstance(ev, PumpBlock):

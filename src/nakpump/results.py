@@ -31,6 +31,7 @@ from nakpump.engine.layout import (
     Q_K,
     Q_NA,
     Q_PUMP,
+    VOL_I,
     V,
 )
 from nakpump.model.spec import CellSpec
@@ -57,10 +58,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "q_inj_cl": ("nC/cm^2", "cumulative injected charge carried by Cl-, inward positive"),
     "ca_i": ("mM", "intracellular Ca2+ that activates the AHP (Cressman 2009; no charge)"),
     "k_buffer": ("mM", "K+ bound to the glial buffer, per extracellular volume"),
-    "k_glia": ("mM", "cumulative K+ taken up by glia, per extracellular volume"),
-    "bath_na": ("mM", "cumulative Na+ lost to the bath, per extracellular volume"),
-    "bath_k": ("mM", "cumulative K+ lost to the bath, per extracellular volume"),
-    "bath_cl": ("mM", "cumulative Cl- lost to the bath, per extracellular volume"),
+    "k_glia": ("mM", "cumulative K+ taken up by glia, per initial extracellular volume"),
+    "bath_na": ("mM", "cumulative Na+ lost to the bath, per initial extracellular volume"),
+    "bath_k": ("mM", "cumulative K+ lost to the bath, per initial extracellular volume"),
+    "bath_cl": ("mM", "cumulative Cl- lost to the bath, per initial extracellular volume"),
+    "vol_i": ("1", "cell volume relative to the initial volume"),
+    "o2": ("mg/L", "extracellular O2 concentration"),
+    "o2_pump": ("1", "fraction of the pumps' capacity the O2 allows"),
     "e_na": ("mV", "Na+ reversal potential"),
     "e_k": ("mV", "K+ reversal potential"),
     "e_cl": ("mV", "Cl- reversal potential"),
@@ -117,21 +121,25 @@ def conservation_errors(states: np.ndarray, area, volume, outside_volume,
     per_charge = AMOL_PER_UA_CM2_MS_UM2 * np.asarray(area)  # amol per nC/cm²
     closed = np.isfinite(outside_volume)
     report = {}
-    glia_k = states[..., K_GLIA] + states[..., K_BUFFER]
-    for ion, i_in, i_out, q_pass, pump_n, z, elsewhere in (
-            ("na", NA_I, NA_O, Q_NA, 3.0, 1.0, states[..., BATH_NA]),
-            ("k", K_I, K_O, Q_K, -2.0, 1.0, states[..., BATH_K] + glia_k),
-            ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0, states[..., BATH_CL])):
+    # Volumes relative to the initial ones (a volume law moves water between the two).
+    w = states[..., VOL_I]
+    ratio = np.where(closed, np.asarray(volume) / np.where(closed, outside_volume, 1.0), 0.0)
+    w_out = 1.0 + ratio * (1.0 - w)
+    for ion, i_in, i_out, q_pass, pump_n, z, bound, elsewhere in (
+            ("na", NA_I, NA_O, Q_NA, 3.0, 1.0, 0.0, states[..., BATH_NA]),
+            ("k", K_I, K_O, Q_K, -2.0, 1.0, states[..., K_BUFFER],
+             states[..., BATH_K] + states[..., K_GLIA]),
+            ("cl", CL_I, CL_O, Q_CL, 0.0, -1.0, 0.0, states[..., BATH_CL])):
         # Outside: what a closed space holds (+ what it passed on to glia and bath), or
         # what left for the bath the cell sits in (from the integrated membrane current).
-        outside = np.where(closed, (states[..., i_out] + elsewhere)
+        outside = np.where(closed, ((states[..., i_out] + bound) * w_out + elsewhere)
                            * np.where(closed, outside_volume, 0.0),
                            per_charge * (states[..., q_pass] + pump_n * states[..., Q_PUMP]) / z)
         injected = per_charge * states[..., Q_INJ_NA + ("na", "k", "cl").index(ion)] / z
-        balance = states[..., i_in] * volume + outside - injected
+        balance = states[..., i_in] * w * volume + outside - injected
         report[ion] = np.max(np.abs(balance - balance[0]), axis=0) / np.abs(balance[0])
     kappa = charge_to_voltage(area, volume, capacitance)
-    sum_z = states[..., NA_I] + states[..., K_I] - states[..., CL_I]
+    sum_z = (states[..., NA_I] + states[..., K_I] - states[..., CL_I]) * w  # amounts
     err = np.abs((states[..., V] - states[0, ..., V]) - kappa * (sum_z - sum_z[0]))
     report["charge_mV"] = err.max(axis=0)
     report["charge"] = report["charge_mV"] / np.maximum(np.abs(states[..., V]).max(axis=0), 1.0)

@@ -50,6 +50,7 @@ from nakpump.protocols import (
     AtpChange,
     BathChange,
     Event,
+    OxygenChange,
     PotassiumPuff,
     PulseTrain,
     PumpBlock,
@@ -68,12 +69,12 @@ else:  # pragma: no cover
 EVENT_TYPES: dict[str, type] = {
     "stimulus": Stimulus, "pulse_train": PulseTrain, "pump_block": PumpBlock,
     "atp_change": AtpChange, "bath_change": BathChange, "voltage_clamp": VoltageClamp,
-    "potassium_puff": PotassiumPuff,
+    "potassium_puff": PotassiumPuff, "oxygen_change": OxygenChange,
 }
 EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
-               "cl_o": "mM", "v": "mV"}
+               "cl_o": "mM", "v": "mV", "o2": "mg/L"}
 TOP_KEYS = ("preset", "published", "cell", "v_rest", "parameters", "duration", "method",
             "scheme", "dt", "solver", "rtol", "atol", "h_max", "threshold", "record", "events",
             "population")

@@ -42,7 +42,7 @@ from nakpump.engine.layout import (
     V,
 )
 from nakpump.errors import SpecError
-from nakpump.model.spec import CellSpec
+from nakpump.model.spec import TISSUE_PARTS, CellSpec
 from nakpump.protocols import base_drive
 from nakpump.units import celsius_to_kelvin, charge_to_voltage, rt_over_f
 
@@ -186,8 +186,8 @@ def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingSta
     base drive (no stimulus, no block, normal ATP, preset bath).
     Raises SteadyStateError if no balance is found.
     """
-    unsupported = [name for name, used in (
-        ("glia", cell.glia is not None), ("bath", cell.bath is not None),
+    unsupported = [name for name in TISSUE_PARTS if getattr(cell, name) is not None]
+    unsupported += [name for name, used in (
         ("channels.g_ahp", cell.channels.g_ahp > 0), ("k_i_rule", cell.k_i_rule != "currents"),
         ("fixed_cl", cell.fixed_cl), ("pump_electrogenic", not cell.pump_electrogenic)) if used]
     if unsupported:

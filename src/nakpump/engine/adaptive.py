@@ -21,7 +21,17 @@ import numba
 import numpy as np
 
 from nakpump.engine.cell import enter_segment, observe, step_block
-from nakpump.engine.layout import COMP_NA_I, N_DRIVE, N_OBS, N_PARAM, NA_I, V
+from nakpump.engine.layout import (
+    COMP_NA_I,
+    N_DRIVE,
+    N_OBS,
+    N_PARAM,
+    NA_I,
+    P_VOL_RATIO,
+    P_VOLUME,
+    VOL_I,
+    V,
+)
 
 
 @numba.njit(cache=True)
@@ -36,6 +46,57 @@ def _attempt(y, p2, d2, h, full, half):
     half[:, 0] = y
     step_block(half, p2, d2, 0.5 * h)
     step_block(half, p2, d2, 0.5 * h)
+
+
+@numba.njit(cache=True)
+def _extrapolate_amounts(y, y_half, y_full, weight, y_new, ratio):
+    """_extrapolate for a cell whose volume changes: the amounts (concentration × relative
+    volume) are what is conserved, so they are extrapolated, and the concentrations follow
+    from the extrapolated volumes. Everything is formed from the increments over y and
+    added with Kahan compensation, so rounding stays at round-off over millions of steps."""
+    for j in range(y.shape[0]):
+        if not (COMP_NA_I <= j < COMP_NA_I + 6):
+            y_new[j] = y_half[j] + weight * (y_half[j] - y_full[j])
+    for k in range(6):  # inside (k < 3), then outside, whose volume is 1 + ratio·(1 − w)
+        i, c = NA_I + k, COMP_NA_I + k
+        scale = 1.0 if k < 3 else -ratio  # d(volume)/dw
+        v_y = y[VOL_I] if k < 3 else 1.0 + ratio * (1.0 - y[VOL_I])
+        dv_half = scale * (y_half[VOL_I] - y[VOL_I])
+        dv_full = scale * (y_full[VOL_I] - y[VOL_I])
+        dv_new = scale * (y_new[VOL_I] - y[VOL_I])
+        conc = y[i] - y[c]
+        dc_half = (y_half[i] - y[i]) - (y_half[c] - y[c])
+        dc_full = (y_full[i] - y[i]) - (y_full[c] - y[c])
+        da_half = dc_half * v_y + (conc + dc_half) * dv_half  # amount increments
+        da_full = dc_full * v_y + (conc + dc_full) * dv_full
+        da = da_half + weight * (da_half - da_full)
+        delta = (da - conc * dv_new) / (v_y + dv_new)  # c_new − c: c_new·v_new = c·v_y + da
+        corrected = delta - y[c]
+        total = y[i] + corrected
+        y_new[c] = (total - y[i]) - corrected
+        y_new[i] = total
+
+
+@numba.njit(cache=True)
+def _blend(y0, y1, frac, out, p2):
+    """out = the state a fraction frac of the way from y0 to y1, linearly; with a volume
+    law, concentrations through their amounts (as _extrapolate_amounts), so that an
+    interpolated state conserves what the two ends do."""
+    for j in range(y0.shape[0]):
+        out[j] = (1.0 - frac) * y0[j] + frac * y1[j]
+    if p2[P_VOLUME, 0] == 0.0:
+        return
+    ratio = p2[P_VOL_RATIO, 0]
+    for k in range(6):
+        c = COMP_NA_I + k
+        if k < 3:
+            v0, v1, v = y0[VOL_I], y1[VOL_I], out[VOL_I]
+        else:
+            v0, v1 = 1.0 + ratio * (1.0 - y0[VOL_I]), 1.0 + ratio * (1.0 - y1[VOL_I])
+            v = 1.0 + ratio * (1.0 - out[VOL_I])
+        out[NA_I + k] = ((1.0 - frac) * (y0[NA_I + k] - y0[c]) * v0
+                         + frac * (y1[NA_I + k] - y1[c]) * v1) / v
+        out[c] = 0.0
 
 
 @numba.njit(cache=True)
@@ -145,7 +206,10 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
                 n_rej += 1
                 h *= max(0.2, 0.9 * err**-expo) if np.isfinite(err) else 0.2
                 continue
-            _extrapolate(y, y_half, y_full, weight, y_new)
+            if p2[P_VOLUME, 0] != 0.0:
+                _extrapolate_amounts(y, y_half, y_full, weight, y_new, p2[P_VOL_RATIO, 0])
+            else:
+                _extrapolate(y, y_half, y_full, weight, y_new)
             t_new = t_end if last else t + h
             v_old = y[V]
             v_new = y_new[V]
@@ -159,8 +223,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             # samples inside (t, t_new]: linear interpolation between accepted states
             while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t_new:
                 w = (rec_times[k_rec - rec0] - t) / (t_new - t)
-                for j in range(n):
-                    y_rec[j] = (1.0 - w) * y[j] + w * y_new[j]
+                _blend(y, y_new, w, y_rec, p2)
                 observe(y_rec, p, d, obs)
                 for j in range(rec_idx.shape[0]):
                     rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
@@ -168,8 +231,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             while (k_audit - audit0 < audit_times.shape[0]
                    and audit_times[k_audit - audit0] <= t_new):
                 w = (audit_times[k_audit - audit0] - t) / (t_new - t)
-                for j in range(n):
-                    audit_out[k_audit - audit0, j] = (1.0 - w) * y[j] + w * y_new[j]
+                _blend(y, y_new, w, audit_out[k_audit - audit0], p2)
                 k_audit += 1
             y[:] = y_new
             t = t_new

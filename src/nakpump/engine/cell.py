@@ -41,7 +41,15 @@ from nakpump.biophysics.pumps import (
     pump_rate_luo_rudy,
     pump_rate_sigmoid,
 )
-from nakpump.biophysics.tissue import bath_exchange, buffer_binding, glial_uptake
+from nakpump.biophysics.tissue import (
+    bath_exchange,
+    buffer_binding,
+    glial_uptake,
+    kcc2_flux,
+    nkcc1_flux,
+    sigmoid_rise,
+    volume_target,
+)
 from nakpump.engine.layout import (
     BATH_CL,
     BATH_K,
@@ -57,6 +65,7 @@ from nakpump.engine.layout import (
     D_K_BATH,
     D_K_PUFF,
     D_NA_BATH,
+    D_O2_BATH,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
@@ -70,6 +79,8 @@ from nakpump.engine.layout import (
     N_STATE,
     NA_I,
     NA_O,
+    O2,
+    O2_PUMP,
     OBS_E_CL,
     OBS_E_K,
     OBS_E_NA,
@@ -80,6 +91,8 @@ from nakpump.engine.layout import (
     OBS_I_PUMP,
     OBS_PUMP_RATE,
     P_ATP_NORMAL,
+    P_BATH_COLLAPSE,
+    P_BATH_COLLAPSE_SLOPE,
     P_BATH_RATE_CL,
     P_BATH_RATE_K,
     P_BATH_RATE_NA,
@@ -103,10 +116,24 @@ from nakpump.engine.layout import (
     P_GL_NA,
     P_GLIA_HALF,
     P_GLIA_MAX,
+    P_GLIA_PUMP_HALF,
+    P_GLIA_PUMP_MAX,
     P_GLIA_SLOPE,
     P_H_FROM_N,
+    P_IMP_I,
+    P_IMP_O,
     P_K_NEUTRAL,
+    P_KCC2,
     P_KM_ATP,
+    P_NKCC1,
+    P_NKCC1_K_HALF,
+    P_O2_FAIL_HALF,
+    P_O2_FAIL_SLOPE,
+    P_O2_HALF,
+    P_O2_RATE,
+    P_O2_SLOPE,
+    P_O2_USE,
+    P_OXYGEN,
     P_PHI,
     P_PUMP_A,
     P_PUMP_B,
@@ -121,12 +148,18 @@ from nakpump.engine.layout import (
     P_TAU_CA,
     P_TAU_M_MAX,
     P_TISSUE,
+    P_VOL_RATIO,
+    P_VOL_SCALE,
+    P_VOL_SWELL,
+    P_VOL_TAU,
+    P_VOLUME,
     P_VT,
     Q_CL,
     Q_INJ_NA,
     Q_K,
     Q_NA,
     Q_PUMP,
+    VOL_I,
     H,
     M,
     N,
@@ -222,10 +255,25 @@ def pump_rate_of(kind, v, na_i, na_o, k_o, rt_f, rate_max, a, b, c, d, atp, km_a
 
 @jit
 def pump_rate(y, p, d, v):
-    """Pump turnover (cycles/s/µm²) at this state, with ATP and block applied."""
+    """Pump turnover (cycles/s/µm²) at this state, with ATP, O2 and block applied."""
     return pump_rate_of(int(p[P_PUMP_KIND]), v, y[NA_I], y[NA_O], y[K_O], p[P_RT_F],
                         p[P_PUMP_MAX], p[P_PUMP_A], p[P_PUMP_B], p[P_PUMP_C], p[P_PUMP_D],
-                        d[D_ATP], p[P_KM_ATP], p[P_ATP_NORMAL], d[D_BLOCK])
+                        d[D_ATP], p[P_KM_ATP], p[P_ATP_NORMAL], d[D_BLOCK]) * o2_factor(y, p)
+
+
+@jit
+def o2_factor(y, p):
+    """Fraction of pump capacity the extracellular O2 allows (1 without oxygen)."""
+    if p[P_OXYGEN] == 0.0:
+        return 1.0
+    return sigmoid_rise(y[O2], p[P_O2_HALF], p[P_O2_SLOPE])
+
+
+@jit_inline
+def outside_volume(Pb, j, w):
+    """Extracellular volume relative to its initial when the cell's is w (relative): the
+    extracellular space gives up what the cell gains."""
+    return 1.0 + Pb[P_VOL_RATIO, j] * (1.0 - w)
 
 
 @jit
@@ -373,6 +421,8 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
             pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX, j], Pb[P_PUMP_A, j],
             Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j], Pb[P_KM_ATP, j],
             Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
+        if closed:
+            i_pump *= Yb[O2_PUMP, j]  # 1 without oxygen
         i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
         inj_na, inj_k, inj_cl = Db[D_STIM_NA, j], Db[D_STIM_K, j], Db[D_STIM_CL, j]
         cap = Pb[P_CAP, j]
@@ -397,6 +447,10 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         # (fixed concentrations and a bath: factors 0).
         f_i = Pb[P_FLUX_I, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
         f_o = Pb[P_FLUX_O, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
+        if closed:  # the volumes as they are now (1 and 1 without a volume law)
+            w = Yb[VOL_I, j]
+            f_i /= w
+            f_o /= outside_volume(Pb, j, w)
         _kahan_add(Yb, NA_I, j, -f_i * (i_na - inj_na))
         if closed:
             # The published models' shortcuts (0 or 1, exact multipliers): [K]i by
@@ -482,40 +536,125 @@ def _gate_lanes(Yb, Pb, dt, kind, has_m, h_of_n):
 
 
 @jit_inline
-def _tissue_rates(Pb, Db, j, k_o, na_o, cl_o, bound):
-    """Extracellular loss rates (mM/ms) of lane j at these concentrations (mM):
-    (glial uptake, buffer binding, K+ to the bath, Na+ to the bath, Cl− to the bath).
-    A K+ puff counts as K+ from the bath (negative loss)."""
-    return (glial_uptake(k_o, Pb[P_GLIA_MAX, j], Pb[P_GLIA_HALF, j], Pb[P_GLIA_SLOPE, j]),
-            buffer_binding(k_o, bound, Pb[P_BUF_TOTAL, j], Pb[P_BUF_OFF, j], Pb[P_BUF_HALF, j],
-                           Pb[P_BUF_SLOPE, j]),
-            bath_exchange(k_o, Db[D_K_BATH, j], Pb[P_BATH_RATE_K, j]) - Db[D_K_PUFF, j],
-            bath_exchange(na_o, Db[D_NA_BATH, j], Pb[P_BATH_RATE_NA, j]),
-            bath_exchange(cl_o, Db[D_CL_BATH, j], Pb[P_BATH_RATE_CL, j]))
+def _exchange_rates(Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
+    """The slow exchanges of lane j at these concentrations (mM), O2 (mg/L) and relative
+    cell volume w. Returns (glial uptake, buffer binding, glial pump, Na+, K+ and Cl− to
+    the bath: mM/ms of the current extracellular volume, out of it; KCC2, NKCC1: mM/ms
+    of cell volume, out of the cell; d[O2]/dt in mg/L/ms). A K+ puff counts as K+ from
+    the bath (negative loss)."""
+    fail, o2f, collapse = 1.0, 1.0, 1.0
+    if Pb[P_OXYGEN, j] != 0.0:  # hypoxic bath: glia and exchange fail (Wei 2014)
+        fail = sigmoid_rise(Db[D_O2_BATH, j], Pb[P_O2_FAIL_HALF, j], Pb[P_O2_FAIL_SLOPE, j])
+        o2f = sigmoid_rise(o2, Pb[P_O2_HALF, j], Pb[P_O2_SLOPE, j])
+    if Pb[P_VOLUME, j] != 0.0:  # a collapsing extracellular space stops exchanging
+        ratio = Pb[P_VOL_RATIO, j] * w / outside_volume(Pb, j, w)
+        collapse = 1.0 / (1.0 + math.exp((ratio - Pb[P_BATH_COLLAPSE, j])
+                                         / Pb[P_BATH_COLLAPSE_SLOPE, j]))
+    up = fail * glial_uptake(k_o, Pb[P_GLIA_MAX, j], Pb[P_GLIA_HALF, j], Pb[P_GLIA_SLOPE, j])
+    bind = buffer_binding(k_o, bound, Pb[P_BUF_TOTAL, j], Pb[P_BUF_OFF, j], Pb[P_BUF_HALF, j],
+                          Pb[P_BUF_SLOPE, j])
+    glial_pump = o2f * Pb[P_GLIA_PUMP_MAX, j] / (1.0 + math.exp(Pb[P_GLIA_PUMP_HALF, j] - k_o))
+    open_ = fail * collapse
+    to_na = open_ * bath_exchange(na_o, Db[D_NA_BATH, j], Pb[P_BATH_RATE_NA, j])
+    to_k = open_ * bath_exchange(k_o, Db[D_K_BATH, j], Pb[P_BATH_RATE_K, j]) - Db[D_K_PUFF, j]
+    to_cl = open_ * bath_exchange(cl_o, Db[D_CL_BATH, j], Pb[P_BATH_RATE_CL, j])
+    kcc = 0.0
+    if Pb[P_KCC2, j] != 0.0:
+        kcc = kcc2_flux(k_i, cl_i, k_o, cl_o, Pb[P_KCC2, j])
+    nkcc = 0.0
+    if Pb[P_NKCC1, j] != 0.0:
+        nkcc = nkcc1_flux(na_i, k_i, cl_i, na_o, k_o, cl_o, Pb[P_NKCC1, j],
+                          Pb[P_NKCC1_K_HALF, j])
+    d_o2 = 0.0
+    if Pb[P_OXYGEN, j] != 0.0:  # O2 burnt by both pumps (mM of cycles × use), bath supply
+        i_pump = o2f * pump_current(pump_rate_of(
+            int(Pb[P_PUMP_KIND, j]), v, na_i, na_o, k_o, Pb[P_RT_F, j], Pb[P_PUMP_MAX, j],
+            Pb[P_PUMP_A, j], Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j],
+            Pb[P_KM_ATP, j], Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
+        cycles = Pb[P_FLUX_I, j] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
+        d_o2 = -Pb[P_O2_USE, j] * cycles + Pb[P_O2_RATE, j] * (Db[D_O2_BATH, j] - o2)
+    return up, bind, glial_pump, to_na, to_k, to_cl, kcc, nkcc, d_o2
+
+
+@jit_inline
+def _exchange_derivatives(Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
+    """d/dt (mM/ms, mg/L/ms) of (na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2) from the slow
+    exchanges alone, and the rates (glia, buffer, bath Na+, K+, Cl−) the counters book."""
+    up, bind, glial_pump, to_na, to_k, to_cl, kcc, nkcc, d_o2 = _exchange_rates(
+        Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w)
+    to_out = Pb[P_VOL_RATIO, j] * w / outside_volume(Pb, j, w)  # cell → outside conc.
+    return (-nkcc, -(kcc + nkcc), -(kcc + 2.0 * nkcc),
+            to_out * nkcc - to_na, to_out * (kcc + nkcc) - up - bind - glial_pump - to_k,
+            to_out * (kcc + 2.0 * nkcc) - to_cl, bind, d_o2,
+            up + glial_pump, to_na, to_k, to_cl)
 
 
 @jit
 def _tissue_block(Yb, Pb, Db, dt):
-    """Glia and bath exchange of every lane over dt (ms) with the membrane frozen, by the
-    explicit midpoint rule (second order; these rates are ≤ ~0.01/ms, far from its
-    stability limit). What leaves the extracellular space is added to the glia, buffer
-    and bath counters, so each ion's total stays exact to rounding."""
+    """Glia, bath, cotransporters, O2 and cell volume of every lane over dt (ms) with the
+    membrane frozen. Exchanges by the explicit midpoint rule (rates ≤ ~0.01/ms, far from
+    its stability limit); what leaves the extracellular space is added to the glia,
+    buffer and bath counters (per initial extracellular volume), so each ion's total
+    stays exact to rounding. Then the volume by a linearly implicit trapezoidal step
+    (osmotic relaxation is stiff, up to ~0.05/ms), amounts held as the volumes change."""
     for j in range(Yb.shape[1]):
-        k_o, na_o, cl_o, bound = Yb[K_O, j], Yb[NA_O, j], Yb[CL_O, j], Yb[K_BUFFER, j]
-        up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(Pb, Db, j, k_o, na_o, cl_o,
-                                                                    bound)
+        x = (Yb[NA_I, j], Yb[K_I, j], Yb[CL_I, j], Yb[NA_O, j], Yb[K_O, j], Yb[CL_O, j],
+             Yb[K_BUFFER, j], Yb[O2, j])
+        v, w = Yb[V, j], Yb[VOL_I, j]
+        r1 = _exchange_derivatives(Pb, Db, j, v, x[0], x[1], x[2], x[3], x[4], x[5], x[6],
+                                   x[7], w)
         h = 0.5 * dt
-        up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(
-            Pb, Db, j, k_o - h * (up + bind + to_bath_k), na_o - h * to_bath_na,
-            cl_o - h * to_bath_cl, bound + h * bind)
-        _kahan_add(Yb, K_O, j, -dt * (up + bind + to_bath_k))
-        _kahan_add(Yb, NA_O, j, -dt * to_bath_na)
-        _kahan_add(Yb, CL_O, j, -dt * to_bath_cl)
-        Yb[K_GLIA, j] += dt * up
-        Yb[K_BUFFER, j] += dt * bind
-        Yb[BATH_K, j] += dt * to_bath_k
-        Yb[BATH_NA, j] += dt * to_bath_na
-        Yb[BATH_CL, j] += dt * to_bath_cl
+        r = _exchange_derivatives(Pb, Db, j, v, x[0] + h * r1[0], x[1] + h * r1[1],
+                                  x[2] + h * r1[2], x[3] + h * r1[3], x[4] + h * r1[4],
+                                  x[5] + h * r1[5], x[6] + h * r1[6], x[7] + h * r1[7], w)
+        for k in range(6):
+            if r[k] != 0.0:
+                _kahan_add(Yb, NA_I + k, j, dt * r[k])
+        Yb[K_BUFFER, j] += dt * r[6]
+        Yb[O2, j] += dt * r[7]
+        vo = outside_volume(Pb, j, w)
+        Yb[K_GLIA, j] += dt * r[8] * vo
+        Yb[BATH_NA, j] += dt * r[9] * vo
+        Yb[BATH_K, j] += dt * r[10] * vo
+        Yb[BATH_CL, j] += dt * r[11] * vo
+        if Pb[P_VOLUME, j] != 0.0:
+            _volume_step(Yb, Pb, j, dt)
+        if Pb[P_OXYGEN, j] != 0.0:
+            Yb[O2_PUMP, j] = sigmoid_rise(Yb[O2, j], Pb[P_O2_HALF, j], Pb[P_O2_SLOPE, j])
+
+
+@jit_inline
+def _volume_rate(Pb, j, w, osm_i, osm_o):
+    """dw/dt (1/ms) of the relative cell volume w and its derivative in w, for osm_i and
+    osm_o osmoles (mM at the initial cell and extracellular volumes) that do not change."""
+    vo = outside_volume(Pb, j, w)
+    ratio = Pb[P_VOL_RATIO, j]
+    pi_i, pi_o = osm_i / w, osm_o / vo
+    tau, swell, scale = Pb[P_VOL_TAU, j], Pb[P_VOL_SWELL, j], Pb[P_VOL_SCALE, j]
+    target = volume_target(pi_i, pi_o, swell, scale)
+    d_target = -swell / scale * math.exp((pi_o - pi_i) / scale) * (
+        osm_o * ratio / (vo * vo) + osm_i / (w * w))
+    return (target - w) / tau, (d_target - 1.0) / tau
+
+
+@jit_inline
+def _volume_step(Yb, Pb, j, dt):
+    """Water follows the osmotic gradient: w by a linearly implicit trapezoidal step, then
+    every concentration changed by what keeps its amount, added with Kahan compensation
+    (the charge–voltage relation stays at round-off over millions of steps)."""
+    w = Yb[VOL_I, j]
+    vo = outside_volume(Pb, j, w)
+    osm_i = (Yb[NA_I, j] + Yb[K_I, j] + Yb[CL_I, j]) * w + Pb[P_IMP_I, j]
+    osm_o = (Yb[NA_O, j] + Yb[K_O, j] + Yb[CL_O, j]) * vo + Pb[P_IMP_O, j]
+    rate, slope = _volume_rate(Pb, j, w, osm_i, osm_o)
+    w_new = w + dt * rate / (1.0 - 0.5 * dt * slope)
+    vo_new = outside_volume(Pb, j, w_new)
+    inside, outside = (w - w_new) / w_new, (vo - vo_new) / vo_new  # relative changes
+    for k in range(3):
+        _kahan_add(Yb, NA_I + k, j, Yb[NA_I + k, j] * inside)
+        _kahan_add(Yb, NA_O + k, j, Yb[NA_O + k, j] * outside)
+    Yb[K_BUFFER, j] += Yb[K_BUFFER, j] * outside
+    Yb[VOL_I, j] = w_new
 
 
 @jit
@@ -537,8 +676,14 @@ def rhs(y, p, d, out):
     else:
         out[V] = -net / p[P_CAP]
     if p[P_DYNAMIC] != 0.0:
+        w = y[VOL_I]
+        pb = p.reshape((N_PARAM, 1))
+        vo = outside_volume(pb, 0, w)
         f_i = p[P_FLUX_I]
         f_o = p[P_FLUX_O]
+        if p[P_TISSUE] != 0.0:  # per the volumes as they are now
+            f_i /= w
+            f_o /= vo
         k_neutral = p[P_K_NEUTRAL]
         f_cl = 1.0 - p[P_FIX_CL]
         out[NA_I] = -f_i * (i_na - inj_na)
@@ -548,17 +693,27 @@ def rhs(y, p, d, out):
         out[K_O] = f_o * i_k
         out[CL_O] = -f_cl * f_o * i_cl
         if p[P_TISSUE] != 0.0:
-            up, bind, to_bath_k, to_bath_na, to_bath_cl = _tissue_rates(
-                p.reshape((N_PARAM, 1)), d.reshape((N_DRIVE, 1)), 0, y[K_O], y[NA_O],
-                y[CL_O], y[K_BUFFER])
-            out[K_O] -= up + bind + to_bath_k
-            out[NA_O] -= to_bath_na
-            out[CL_O] -= to_bath_cl
-            out[K_GLIA] = up
-            out[K_BUFFER] = bind
-            out[BATH_K] = to_bath_k
-            out[BATH_NA] = to_bath_na
-            out[BATH_CL] = to_bath_cl
+            r = _exchange_derivatives(pb, d.reshape((N_DRIVE, 1)), 0, v, y[NA_I], y[K_I],
+                                      y[CL_I], y[NA_O], y[K_O], y[CL_O], y[K_BUFFER], y[O2],
+                                      w)
+            for k in range(6):
+                out[NA_I + k] += r[k]
+            out[K_BUFFER] = r[6]
+            out[O2] = r[7]
+            out[K_GLIA] = r[8] * vo
+            out[BATH_NA] = r[9] * vo
+            out[BATH_K] = r[10] * vo
+            out[BATH_CL] = r[11] * vo
+            if p[P_VOLUME] != 0.0:  # water flow dilutes or concentrates, amounts held
+                osm_i = (y[NA_I] + y[K_I] + y[CL_I]) * w + p[P_IMP_I]
+                osm_o = (y[NA_O] + y[K_O] + y[CL_O]) * vo + p[P_IMP_O]
+                dw, _ = _volume_rate(pb, 0, w, osm_i, osm_o)
+                out[VOL_I] = dw
+                d_vo = -p[P_VOL_RATIO] * dw
+                for k in range(3):
+                    out[NA_I + k] -= y[NA_I + k] * dw / w
+                    out[NA_O + k] -= y[NA_O + k] * d_vo / vo
+                out[K_BUFFER] -= y[K_BUFFER] * d_vo / vo
     out[Q_NA] = g_na * (v - e_na)
     out[Q_K] = g_k * (v - e_k)
     out[Q_CL] = g_cl * (v - e_cl)
@@ -585,8 +740,10 @@ def rhs(y, p, d, out):
 
 @jit
 def sync_algebraic(y, p):
-    """Set gates that are functions of others (instantaneous m, h(n)) from the current state."""
+    """Set what is a function of other state (instantaneous m, h(n), the AHP's activation,
+    the pumps' O2 factor) from the current state."""
     kind = int(p[P_CH_KIND])
+    y[O2_PUMP] = o2_factor(y, p)
     if kind == 3:
         am, bm, _, _, _, _ = cressman_rates(y[V])
         y[M] = am / (am + bm)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nakpump.biophysics.tissue import sigmoid_rise
+from nakpump.engine import layout as L
 from nakpump.engine.cell import ahp_calcium_steady, steady_gates
 from nakpump.engine.layout import (
     CA_I,
@@ -124,6 +126,31 @@ def _tissue_parameters(cell: CellSpec, p: np.ndarray) -> None:
             b.rate_na / 1000.0, b.rate_k / 1000.0, b.rate_cl / 1000.0)
     # Every closed, dynamic outside takes the tissue phase: it is where K+ puffs arrive.
     p[P_TISSUE] = 1.0 if (cell.closed and cell.concentrations == "dynamic") else 0.0
+    if cell.closed:
+        p[L.P_VOL_RATIO] = cell.volume / cell.outside_volume
+    if cell.glia is not None:
+        p[L.P_GLIA_PUMP_MAX] = cell.glia.pump_max / 1000.0
+        p[L.P_GLIA_PUMP_HALF] = cell.glia.pump_k_half
+    bath = cell.bath
+    p[L.P_BATH_COLLAPSE], p[L.P_BATH_COLLAPSE_SLOPE] = ((bath.collapse_ratio, bath.collapse_slope)
+                                                        if bath else (20.0, 2.0))
+    co = cell.cotransport
+    p[L.P_KCC2], p[L.P_NKCC1] = (co.kcc2 / 1000.0, co.nkcc1 / 1000.0) if co else (0.0, 0.0)
+    p[L.P_NKCC1_K_HALF] = co.nkcc1_k_half if co else 16.0
+    law = cell.volume_law
+    p[L.P_VOLUME] = 1.0 if law else 0.0
+    p[L.P_VOL_TAU], p[L.P_VOL_SWELL], p[L.P_VOL_SCALE] = ((law.tau, law.swell_max,
+                                                           law.osmotic_scale)
+                                                          if law else (1.0, 0.0, 1.0))
+    p[L.P_IMP_I], p[L.P_IMP_O] = cell.impermeant_i, cell.impermeant_o
+    ox = cell.oxygen
+    p[L.P_OXYGEN] = 1.0 if ox else 0.0
+    if ox is not None:
+        p[L.P_O2_HALF], p[L.P_O2_SLOPE] = ox.half, ox.slope
+        p[L.P_O2_USE], p[L.P_O2_RATE] = ox.use_per_cycle, ox.rate / 1000.0
+        p[L.P_O2_FAIL_HALF], p[L.P_O2_FAIL_SLOPE] = ox.failure_half, ox.failure_slope
+    else:  # finite shapes, never used
+        p[L.P_O2_SLOPE] = p[L.P_O2_FAIL_SLOPE] = 1.0
 
 
 def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
@@ -135,6 +162,11 @@ def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
     y[M], y[H], y[N], y[P] = steady_gates(p, cell.v_init)
     if cell.channels.g_ahp > 0.0:
         y[CA_I] = ahp_calcium_steady(p, cell.v_init)
+    y[L.VOL_I] = 1.0
+    y[L.O2_PUMP] = 1.0
+    if cell.oxygen is not None:
+        y[L.O2] = cell.oxygen.initial
+        y[L.O2_PUMP] = sigmoid_rise(y[L.O2], cell.oxygen.half, cell.oxygen.slope)
     ions = cell.ions
     y[NA_I], y[K_I], y[CL_I] = ions.na_i, ions.k_i, ions.cl_i
     y[NA_O], y[K_O], y[CL_O] = ions.na_o, ions.k_o, ions.cl_o

@@ -38,20 +38,24 @@ K_GLIA = 26  # K+ taken up by glia, mM of extracellular volume (cumulative; Cres
 BATH_NA = 27  # Na+ that left the extracellular space for the bath, mM of its volume (cumulative)
 BATH_K = 28
 BATH_CL = 29
-N_STATE = 30
+VOL_I = 30  # cell volume relative to its initial volume (1 unless CellSpec.volume_law)
+O2 = 31  # mg/L, extracellular O2 (CellSpec.oxygen; 0 without)
+O2_PUMP = 32  # fraction of pump capacity the O2 allows (algebraic in O2; 1 without oxygen)
+N_STATE = 33
 
 STATE_NAMES = ("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o",
                "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
                "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o",
-               "ca_i", "k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl")
+               "ca_i", "k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl", "vol_i", "o2",
+               "o2_pump")
 
 # Absolute-tolerance scale per state variable for the error-controlled integrators
 # (multiplied by atol): voltage ~100 mV, gates ~1, concentrations ~100 mM, charge
 # integrals ~1e3 nC/cm², Kahan terms (fixed step only) ~0.
 ATOL_SCALE = ((1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
-              + (1e-2,) + (1.0,) * 5)
+              + (1e-2,) + (1.0,) * 5 + (1e-2, 1.0, 1e-2))
 ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O,
-                    CA_I, K_BUFFER)  # what steps are sized by
+                    CA_I, K_BUFFER, VOL_I, O2)  # what steps are sized by
 
 # --- parameters p ----------------------------------------------------------------
 P_CAP = 0  # µF/cm²
@@ -100,7 +104,30 @@ P_BUF_SLOPE = 39  # mM
 P_BATH_RATE_NA = 40  # 1/ms, diffusive exchange of the extracellular space with the bath
 P_BATH_RATE_K = 41
 P_BATH_RATE_CL = 42
-N_PARAM = 43
+# Wei, Ullah & Schiff (2014): cotransporters, cell volume and O2 (CellSpec.cotransport,
+# volume_law, oxygen); rates per ms of the inside concentration for transporters.
+P_KCC2 = 43  # mM/ms
+P_NKCC1 = 44  # mM/ms
+P_NKCC1_K_HALF = 45  # mM
+P_VOLUME = 46  # 1 = the cell volume follows osmosis
+P_VOL_RATIO = 47  # initial Vol_i/Vol_o
+P_VOL_TAU = 48  # ms
+P_VOL_SWELL = 49  # largest relative swelling
+P_VOL_SCALE = 50  # mM of osmotic gradient
+P_IMP_I = 51  # mM of impermeant solute inside at the initial volume
+P_IMP_O = 52  # mM of impermeant solute outside at its initial volume
+P_BATH_COLLAPSE = 53  # Vol_i/Vol_o at which bath exchange fails (with a volume law)
+P_BATH_COLLAPSE_SLOPE = 54
+P_OXYGEN = 55  # 1 = O2 limits the pumps
+P_O2_HALF = 56  # mg/L, pump at half capacity
+P_O2_SLOPE = 57  # mg/L
+P_O2_USE = 58  # mg/L of O2 per mM (of cell volume) of pump cycles (Wei's α)
+P_O2_RATE = 59  # 1/ms, O2 supply from the bath
+P_O2_FAIL_HALF = 60  # mg/L of bath O2 below which glia and bath exchange fail
+P_O2_FAIL_SLOPE = 61  # mg/L
+P_GLIA_PUMP_MAX = 62  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
+P_GLIA_PUMP_HALF = 63  # mM of [K]o
+N_PARAM = 64
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
 PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}
@@ -118,7 +145,8 @@ D_CL_BATH = 7
 D_CLAMP = 8  # 1 = voltage clamp on
 D_V_CLAMP = 9  # mV
 D_K_PUFF = 10  # mM/ms of K+ delivered into a closed extracellular space (a puff from a pipette)
-N_DRIVE = 11
+D_O2_BATH = 11  # mg/L, bath O2 (with CellSpec.oxygen)
+N_DRIVE = 12
 
 # --- observables: the state followed by quantities derived from it ----------------------
 OBS_E_NA = N_STATE

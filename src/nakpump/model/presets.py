@@ -18,17 +18,21 @@ from nakpump.model.spec import (
     Bath,
     CellSpec,
     Channels,
+    Cotransport,
     Glia,
     Ions,
     KagerPump,
     Leak,
+    Oxygen,
     SigmoidPump,
+    VolumeLaw,
 )
 from nakpump.units import (
     AMOL_PER_UA_CM2_MS_UM2,
     FARADAY,
     celsius_to_kelvin,
     cylinder,
+    flux_factor,
     pump_rate_from_current_ua,
     rt_over_f,
     sphere,
@@ -265,10 +269,54 @@ BARRETO_CRESSMAN_2011 = Preset(
                               3.8284),
 )
 
+# --- Wei, Ullah & Schiff (2014) ------------------------------------------------------------
+_WEI_AREA, _WEI_VOLUME = sphere(7.0)  # Vol0 = 1.4368e-15 m³ (r = 7 µm) [code]
+_WEI_RHO = 0.8  # mM/s, ρ_max of the neuron's pump (per cell volume)
+
+WEI_2014 = Preset(
+    summary="Wei, Ullah & Schiff (2014): cotransporters, cell volume and O2-limited pumps",
+    cell=CellSpec(
+        name="wei-2014",
+        description=(
+            "Wei, Ullah & Schiff (2014): a neuron (r = 7 µm) with Traub-type Na+ and K+ "
+            "channels, Na+, K+, Cl− leaks, a sigmoid pump (ρ_max 0.8 mM/s, K+ half 3.5 mM) "
+            "limited by extracellular O2, KCC2 and NKCC1, an extracellular space 1/7 of the "
+            "cell, glial uptake, a glial pump and K+ diffusion to a bath (both failing in a "
+            "hypoxic bath or a collapsed extracellular space), O2 supplied from the bath, "
+            "and a cell volume that follows the osmotic gradient (impermeants 132 mM in, "
+            "18 mM out). RT/F = 26.64 mV. Hypoxia (OxygenChange) or pump block make the "
+            "cell depolarise and swell. Differences from the paper: the membrane area is "
+            "held as the cell swells (the paper scales it as a sphere's), so the pump "
+            "capacity per area is fixed."),
+        source=("Wei, Ullah & Schiff (2014) J Neurosci 34:11733; equations and parameters as "
+                "in references.md §3.1 [code: Ullah-lab model_int_cotrans.m, xalbrain Wei]"),
+        temp_c=temp_c_for_rt_over_f(26.64), capacitance=1.0, area=_WEI_AREA,
+        volume=_WEI_VOLUME, outside_volume=_WEI_VOLUME / 7.0,
+        ions=Ions(na_i=18.0, k_i=140.0, cl_i=6.0, na_o=144.0, k_o=4.0, cl_o=130.0),
+        v_init=-74.30,
+        channels=Channels(kind="traub", g_na=30.0, g_k=25.0, vt=-67.0, phi=1.0),
+        leak=Leak(g_na=0.0247, g_k=0.05, g_cl=0.1),
+        pump=SigmoidPump(rate_max=pump_rate_from_current_ua(
+            _WEI_RHO * 1e-3 / flux_factor(_WEI_AREA, _WEI_VOLUME)),
+            na_half=25.0, na_slope=3.0, k_half=3.5, k_slope=1.0,
+            temp_ref_c=temp_c_for_rt_over_f(26.64)),
+        glia=Glia(uptake_max=5.0, k_half=18.0, k_slope=2.5,
+                  # 2 K+ per glial pump cycle at ρ(O2)/3 with [Na]glia fixed at 18 mM
+                  pump_max=2.0 * _WEI_RHO / 3.0 / (1.0 + math.exp((25.0 - 18.0) / 3.0)),
+                  pump_k_half=3.5),
+        bath=Bath(na=144.0, k=4.0, cl=130.0, rate_k=0.25),
+        cotransport=Cotransport(kcc2=0.3, nkcc1=0.1, nkcc1_k_half=16.0),
+        volume_law=VolumeLaw(tau=250.0, swell_max=0.1029, osmotic_scale=20.0),
+        oxygen=Oxygen(bath=32.0, initial=29.3, half=20.0, slope=3.0, use_per_cycle=5.3,
+                      rate=0.17, failure_half=2.5, failure_slope=0.2),
+    ),
+    published={},
+)
+
 PRESETS: dict[str, Preset] = {
     p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, HUEBEL_DAHLEM_2014,
                              HUEBEL_DAHLEM_2014_BATH, HUEBEL_DAHLEM_2014_CLOSED,
-                             CRESSMAN_2009, BARRETO_CRESSMAN_2011)
+                             CRESSMAN_2009, BARRETO_CRESSMAN_2011, WEI_2014)
 }
 
 

@@ -214,11 +214,17 @@ class Glia:
     buffer_k_off: float = 5e-5  # 1/s
     buffer_k_half: float = 15.0  # mM
     buffer_k_slope: float = 1.09  # mM
+    # Glial Na+/K+ pump (Wei 2014): pump_max/(1 + e^(pump_k_half − [K]o)) of extracellular
+    # K+, limited by O2 like the neuron's pump where the cell has `oxygen`.
+    pump_max: float = 0.0  # mM/s
+    pump_k_half: float = 3.5  # mM
 
     def __post_init__(self) -> None:
-        for name in ("uptake_max", "buffer_total"):
+        for name, unit in (("uptake_max", "mM/s"), ("buffer_total", "mM"),
+                           ("pump_max", "mM/s")):
             _check_number(f"glia.{name}", getattr(self, name), lower=0.0, strict=False,
-                          unit="mM/s" if name == "uptake_max" else "mM")
+                          unit=unit)
+        _check_number("glia.pump_k_half", self.pump_k_half, unit="mM")
         _check_number("glia.buffer_k_off", self.buffer_k_off, lower=0.0, unit="1/s")
         for name in ("k_half", "buffer_k_half"):
             _check_number(f"glia.{name}", getattr(self, name), unit="mM")
@@ -241,6 +247,10 @@ class Bath:
     rate_na: float = 0.0  # 1/s
     rate_k: float = 0.0  # 1/s
     rate_cl: float = 0.0  # 1/s
+    # With a volume law: exchange fails as the extracellular space collapses,
+    # × 1/(1 + e^((Vol_i/Vol_o − collapse_ratio)/collapse_slope)) (Wei 2014: 20, 2).
+    collapse_ratio: float = 20.0
+    collapse_slope: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("na", "k", "cl"):
@@ -248,8 +258,81 @@ class Bath:
         for name in ("rate_na", "rate_k", "rate_cl"):
             _check_number(f"bath.{name}", getattr(self, name), lower=0.0, strict=False,
                           unit="1/s")
+        _check_number("bath.collapse_ratio", self.collapse_ratio, lower=0.0)
+        _check_number("bath.collapse_slope", self.collapse_slope, lower=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cotransport:
+    """Electroneutral Cl− cotransporters (Wei et al. 2014 forms), rates per cell volume.
+
+    KCC2: kcc2·ln([K]i[Cl]i/([K]o[Cl]o)) out; NKCC1: nkcc1/(1 + e^(nkcc1_k_half − [K]o))
+    ·[ln([K]i[Cl]i/([K]o[Cl]o)) + ln([Na]i[Cl]i/([Na]o[Cl]o))] out (1 Na+, 1 K+, 2 Cl−).
+    """
+
+    kcc2: float = 0.0  # mM/s
+    nkcc1: float = 0.0  # mM/s
+    nkcc1_k_half: float = 16.0  # mM
+
+    def __post_init__(self) -> None:
+        for name in ("kcc2", "nkcc1"):
+            _check_number(f"cotransport.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="mM/s")
+        _check_number("cotransport.nkcc1_k_half", self.nkcc1_k_half, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VolumeLaw:
+    """Osmotic water flow (Wei et al. 2014): the cell volume relaxes with time constant tau
+    to Vol0·(1 + swell_max·(1 − e^((π_o − π_i)/osmotic_scale))), π counting the ions and
+    the impermeant solutes (CellSpec.impermeant_i/_o, diluted as the volumes change).
+    The extracellular space gives up what the cell gains; the membrane area is held
+    (membrane folds, not stretch: Wei 2014 scales it as a sphere's)."""
+
+    tau: float = 250.0  # ms
+    swell_max: float = 0.1029  # relative volume
+    osmotic_scale: float = 20.0  # mM
+
+    def __post_init__(self) -> None:
+        _check_number("volume_law.tau", self.tau, lower=0.0, unit="ms")
+        _check_number("volume_law.swell_max", self.swell_max, lower=0.0)
+        _check_number("volume_law.osmotic_scale", self.osmotic_scale, lower=0.0, unit="mM")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Oxygen:
+    """Extracellular O2 that the pumps burn and the bath supplies (Wei et al. 2014).
+
+    Pump capacity × 1/(1 + e^((half − [O2])/slope)); O2 use per pump cycle
+    `use_per_cycle` (mg/L per mM of cycles per cell volume); supply rate·([O2]bath − [O2]);
+    glial uptake and bath exchange fail below a bath O2 of failure_half.
+    """
+
+    bath: float = 32.0  # mg/L
+    initial: float = 29.3  # mg/L
+    half: float = 20.0  # mg/L
+    slope: float = 3.0  # mg/L
+    use_per_cycle: float = 5.3  # mg/L per mM
+    rate: float = 0.17  # 1/s
+    failure_half: float = 2.5  # mg/L
+    failure_slope: float = 0.2  # mg/L
+
+    def __post_init__(self) -> None:
+        for name in ("bath", "initial"):
+            _check_number(f"oxygen.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="mg/L")
+        for name in ("slope", "failure_slope"):
+            _check_number(f"oxygen.{name}", getattr(self, name), lower=0.0, unit="mg/L")
+        for name in ("half", "failure_half"):
+            _check_number(f"oxygen.{name}", getattr(self, name), unit="mg/L")
+        _check_number("oxygen.use_per_cycle", self.use_per_cycle, lower=0.0, strict=False,
+                      unit="mg/L per mM")
+        _check_number("oxygen.rate", self.rate, lower=0.0, strict=False, unit="1/s")
 
 K_I_RULES = ("currents", "electroneutral")
+# The optional parts of a cell's outside, by CellSpec field (all need a closed outside).
+TISSUE_PARTS = {"glia": Glia, "bath": Bath, "cotransport": Cotransport,
+                "volume_law": VolumeLaw, "oxygen": Oxygen}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -285,6 +368,9 @@ class CellSpec:
     stim_ion: Literal["na", "k", "cl"] = "k"  # ion carrying injected current
     glia: Glia | None = None  # glial K+ clearance (closed outside only)
     bath: Bath | None = None  # bath the closed outside exchanges with
+    cotransport: Cotransport | None = None  # KCC2, NKCC1
+    volume_law: VolumeLaw | None = None  # osmotic swelling and shrinking
+    oxygen: Oxygen | None = None  # O2-limited pumps
     # Shortcuts some published models take, for faithful reproduction. They give up
     # invariants, and the conservation report says so (NaN for what does not hold):
     pump_electrogenic: bool = True  # False: pump current left out of dV/dt (Cressman 2009)
@@ -318,7 +404,7 @@ class CellSpec:
                 raise SpecError(name, getattr(self, name), f"a {cls.__name__}")
         if self.pump is not None and not isinstance(self.pump, tuple(PUMP_KINDS.values())):
             raise SpecError("pump", self.pump, f"None or one of {', '.join(PUMP_KINDS)} pumps")
-        for name, cls in (("glia", Glia), ("bath", Bath)):
+        for name, cls in TISSUE_PARTS.items():
             value = getattr(self, name)
             if value is not None and not isinstance(value, cls):
                 raise SpecError(name, value, f"None or a {cls.__name__}")
@@ -327,7 +413,7 @@ class CellSpec:
                 raise SpecError(name, getattr(self, name), "true or false")
         if self.k_i_rule not in K_I_RULES:
             raise SpecError("k_i_rule", self.k_i_rule, f"one of {', '.join(K_I_RULES)}")
-        tissue = {"glia": self.glia is not None, "bath": self.bath is not None,
+        tissue = {**{name: getattr(self, name) is not None for name in TISSUE_PARTS},
                   "k_i_rule": self.k_i_rule != "currents", "fixed_cl": self.fixed_cl}
         for name, used in tissue.items():
             if used and not (self.closed and self.concentrations == "dynamic"):
@@ -403,7 +489,7 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
         fields_["ions"] = Ions(**fields_["ions"])
         fields_["channels"] = Channels(**fields_["channels"])
         fields_["leak"] = Leak(**fields_["leak"])
-        for name, cls in (("glia", Glia), ("bath", Bath)):
+        for name, cls in TISSUE_PARTS.items():
             if fields_.get(name) is not None:
                 fields_[name] = cls(**fields_[name])
         pump = fields_.get("pump")
@@ -425,7 +511,12 @@ PARAMETER_UNITS: dict[str, str] = {
                                "impermeant_o", "atp", "km_atp", "km_na", "km_k", "na_half",
                                "na_slope", "k_half", "k_slope")},
     **{name: "mS/cm^2" for name in ("g_na", "g_k", "g_m", "g_cl", "g_ahp", "g_ca")},
-    **{name: "1/s" for name in ("buffer_k_off", "rate_na", "rate_k", "rate_cl")},
+    **{name: "1/s" for name in ("buffer_k_off", "rate_na", "rate_k", "rate_cl", "rate")},
+    **{name: "mM/s" for name in ("kcc2", "nkcc1", "pump_max")},
+    **{name: "mg/L" for name in ("bath", "initial", "half", "slope", "failure_half",
+                                 "failure_slope")},
+    "pump_k_half": "mM", "nkcc1_k_half": "mM", "osmotic_scale": "mM", "tau": "ms",
+    "swell_max": "1", "collapse_ratio": "1", "collapse_slope": "1", "use_per_cycle": "1",
     "uptake_max": "mM/s", "buffer_total": "mM", "buffer_k_half": "mM", "buffer_k_slope": "mM",
     "na": "mM", "k": "mM", "cl": "mM", "e_ca": "mV", "tau_ca": "ms",
     **{name: "degC" for name in ("temp_c", "temp_ref_c")},
