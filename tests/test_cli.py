@@ -265,7 +265,12 @@ def test_tissue_demo_tells_its_story_with_measured_numbers(tmp_path):
     assert out["sd"]["recovered"]
     assert out["sd"]["conservation_max"] < 1e-9
     assert Path(out["figure"]).read_bytes()[:4] == b"\x89PNG"
-    assert len(out["data"]) == 4 and all(Path(p).exists() for p in out["data"].values())
+    # Wei 2014 without O2: SD and swelling (references.md §3 [R]: hypoxia → SD, cells swell)
+    hyp = out["hypoxia"]
+    assert hyp["v_rest_mV"] == pytest.approx(-73.71, abs=0.02)  # §3.2 [sim]
+    assert hyp["sd"] and hyp["volume_max"] > 1.05
+    assert hyp["conservation_max"] < 1e-9
+    assert len(out["data"]) == 5 and all(Path(p).exists() for p in out["data"].values())
 
 
 def test_demo_rejects_an_unknown_story(tmp_path):

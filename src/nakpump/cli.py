@@ -132,7 +132,8 @@ def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output di
         figure, draw = out / "nakpump-tissue.png", tissue_figure
         data = (("bursting", result.bursting), ("bursting-conserving",
                                                  result.bursting_conserving),
-                ("pump-off-short", result.short), ("pump-off-long", result.long))
+                ("pump-off-short", result.short), ("pump-off-long", result.long),
+                ("hypoxia", result.hypoxia))
     out.mkdir(exist_ok=True)
     draw(result, figure)
     files = {name: str(save_netcdf(ds, out / f"{story}-{name}.nc")) for name, ds in data}

@@ -9,6 +9,9 @@
    a short interruption is survived, a longer one triggers spreading
    depolarisation (SD); the threshold duration is found by bisection, and the
    cell recovers once the pump is back while the buffer holds the K+.
+4. Hypoxia in the Wei et al. (2014) cell, whose pumps burn O2 and whose volume
+   follows the osmotic gradient: without O2 the pumps fail, the cell
+   depolarises into SD and swells.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import xarray as xr
 
 from nakpump.analysis.tissue import detect_bursts, detect_sd
 from nakpump.model.presets import preset
-from nakpump.protocols import BathChange, PumpBlock
+from nakpump.protocols import BathChange, OxygenChange, PumpBlock
 from nakpump.results import conservation
 from nakpump.simulate import simulate
 
@@ -33,6 +36,7 @@ PUMP_OFF = 20_000.0  # ms, when the HD pump stops (the XPP file's protocol)
 SD_RUN = 200_000.0  # ms
 SHORT, LONG = 5.0, 9.5  # s of pump interruption (9.5 s is the XPP file's default)
 SD_THRESHOLD, SD_MIN = -30.0, 5_000.0  # mV, ms: V above −30 mV for ≥ 5 s is an SD
+HYPOXIA_START, HYPOXIA_RUN = 20_000.0, 150_000.0  # ms
 
 
 @dataclass
@@ -42,6 +46,7 @@ class TissueDemoResult:
     bursting_conserving: xr.Dataset
     short: xr.Dataset
     long: xr.Dataset
+    hypoxia: xr.Dataset
 
 
 def _interruption(cell, seconds: float, record=("v", "k_o", "na_i", "k_buffer")) -> xr.Dataset:
@@ -145,9 +150,36 @@ def run_tissue_demo(say: Callable[[str], None] = print) -> TissueDemoResult:
         f"(V {s['v_end_mV']:.1f} mV at {SD_RUN / 1000:.0f} s), the buffer holding "
         f"{s['k_buffer_end_mM']:.0f} mM of K+ per extracellular volume. Every ion is "
         f"accounted for to {s['conservation_max']:.0e}.")
+
+    # 4. Wei 2014: O2 withdrawn from the bath.
+    wei = preset("wei-2014")
+    hypoxia = simulate(wei, HYPOXIA_RUN, [OxygenChange(o2=0.0, start=HYPOXIA_START)],
+                       method="adaptive", record=["v", "k_o", "vol_i", "o2", "i_pump"],
+                       record_interval=10.0)
+    sd = detect_sd(hypoxia.time.values, hypoxia.v.values, threshold=SD_THRESHOLD,
+                   min_duration=SD_MIN, k_o=hypoxia.k_o.values)
+    cons = conservation(hypoxia)
+    numbers["hypoxia"] = {
+        "preset": wei.name, "v_rest_mV": float(hypoxia.v.sel(time=HYPOXIA_START)),
+        "sd": sd.count > 0, "sd_onset_after_o2_off_s": (float(sd.onset[0]) - HYPOXIA_START)
+        / 1000 if sd.count else None, "peak_k_o_mM": float(hypoxia.k_o.max()),
+        "volume_max": float(hypoxia.vol_i.max()), "v_end_mV": float(hypoxia.v[-1]),
+        "conservation_max": max(cons["na"], cons["k"], cons["cl"]),
+        "charge_error_mV": cons["charge_mV"],
+    }
+    h = numbers["hypoxia"]
+    say(f"4. Hypoxia (Wei et al. 2014: pumps that burn O2, a cell volume that follows "
+        f"osmosis): from rest at {h['v_rest_mV']:.1f} mV, O2 is withdrawn from the bath at "
+        f"{HYPOXIA_START / 1000:.0f} s.\n   The pumps run down with the O2; the cell "
+        + (f"enters SD {h['sd_onset_after_o2_off_s']:.0f} s later " if h["sd"] else
+           "depolarises ")
+        + f"([K+]o up to {h['peak_k_o_mM']:.0f} mM) and swells by "
+        f"{100 * (h['volume_max'] - 1):.1f} % as water follows the ions in; amounts kept to "
+        f"{h['conservation_max']:.0e}, charge to {h['charge_error_mV']:.0e} mV.")
     numbers["wall_time_s"] = _time.perf_counter() - wall
     return TissueDemoResult(numbers=numbers, bursting=bursting,
-                            bursting_conserving=conserving, short=short, long=long)
+                            bursting_conserving=conserving, short=short, long=long,
+                            hypoxia=hypoxia)
 
 
 def tissue_figure(result: TissueDemoResult, path: str | Path | None = None):
@@ -157,8 +189,8 @@ def tissue_figure(result: TissueDemoResult, path: str | Path | None = None):
     from nakpump.plotting import save_figure
 
     n = result.numbers
-    fig = Figure(figsize=(12, 8), layout="constrained")
-    axes = fig.subplots(2, 2)
+    fig = Figure(figsize=(12, 11), layout="constrained")
+    axes = fig.subplots(3, 2)
     bu = result.bursting
     tb = bu.time / 1000.0
 
@@ -196,7 +228,25 @@ def tissue_figure(result: TissueDemoResult, path: str | Path | None = None):
                          "(Hübel & Dahlem 2014)")
     axes[1, 1].set(ylabel="[K+]o (mM)",
                    title=f"3. K+ floods the extracellular space (peak {s['peak_k_o_mM']:.0f} mM)")
-    fig.suptitle("nakpump: ionic balance at tissue scale — glia, bath, bursting and SD",
+    hy = result.hypoxia
+    th = hy.time / 1000.0
+    for ax in axes[2]:
+        ax.axvspan(HYPOXIA_START / 1000, HYPOXIA_RUN / 1000, color="tab:purple", alpha=0.08,
+                   label="no O2 in the bath")
+    ax = axes[2, 0]
+    ax.plot(th, hy.v, color="k", lw=0.5)
+    ax.set(xlabel="time (s)", ylabel="membrane potential (mV)",
+           title="4. hypoxia: the pumps fail, SD (Wei 2014)")
+    ax.legend(loc="upper left", fontsize=8)
+    ax = axes[2, 1]
+    ax.plot(th, 100 * (hy.vol_i - 1.0), color="tab:purple", label="cell volume change")
+    ax.set(xlabel="time (s)", ylabel="cell volume change (%)",
+           title=f"4. the cell swells by {100 * (n['hypoxia']['volume_max'] - 1):.1f} %")
+    ax2 = ax.twinx()
+    ax2.plot(th, hy.o2, color="tab:cyan", ls="--", label="O2")
+    ax2.set_ylabel("extracellular O2 (mg/L)", color="tab:cyan")
+    ax.legend(loc="center right", fontsize=8)
+    fig.suptitle("nakpump: ionic balance at tissue scale — glia, bath, bursting, SD, swelling",
                  fontsize=14)
     if path is not None:
         save_figure(fig, path)
