@@ -76,7 +76,8 @@ def plot_result(ds, path: str | os.PathLike | None = None, *, title: str | None 
     (b) changes from the initial value Δ[Na+]i, Δ[K+]i, Δ[Cl−]i (mM; the initial values are in
         the legend), plus Δ[K+]o and Δ[Na+]o when they vary;
     (c) pump current (µA/cm², outward) and, on a twin axis, cumulative ATP used (pmol/cm²);
-    (d) a thin panel of the injected current (µA/cm², depolarising positive) if it is non-zero.
+    (d) cell volume change (%) and extracellular O2 (mg/L) when they vary (tissue cells);
+    (e) a thin panel of the injected current (µA/cm², depolarising positive) if it is non-zero.
     Pump blocks from ds.attrs["protocol"] are shaded grey on every panel. Panels whose variables
     were not recorded, or that the cell's spec (attrs["spec"]) rules out (concentrations
     "fixed"; pump None), are left out. If `path` is given the figure is saved there (format
@@ -91,11 +92,12 @@ def plot_result(ds, path: str | os.PathLike | None = None, *, title: str | None 
          and _spec(ds).get("concentrations") != "fixed"),
         ("pump", (_has(ds, "i_pump") or _has(ds, "atp_used"))
          and _spec(ds).get("pump", {}) is not None),
+        ("tissue", _has(ds, "vol_i", varies=True) or _has(ds, "o2", varies=True)),
         ("stim", _has(ds, "i_inj") and bool(np.any(ds.i_inj.values != 0))),
     ) if ok]
     if not panels:
         raise ValueError("nothing to plot: none of v, na_i/k_i/cl_i, i_pump, atp_used, i_inj")
-    ratios = {"v": 3.0, "conc": 2.0, "pump": 2.0, "stim": 0.7}
+    ratios = {"v": 3.0, "conc": 2.0, "pump": 2.0, "tissue": 1.5, "stim": 0.7}
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     axs = fig.subplots(len(panels), 1, sharex=True, squeeze=False,
                        gridspec_kw={"height_ratios": [ratios[p] for p in panels]})[:, 0]
@@ -143,6 +145,18 @@ def plot_result(ds, path: str | os.PathLike | None = None, *, title: str | None 
             ax2.plot(t, ds.atp_used.values, color="tab:orange", lw=1.5)
             ax2.set_ylabel("ATP used,\ncumulative (pmol/cm²)", color="tab:orange")
             ax2.tick_params(axis="y", colors="tab:orange")
+
+    if "tissue" in ax_of:
+        ax = ax_of["tissue"]
+        if _has(ds, "vol_i", varies=True):
+            ax.plot(t, 100.0 * (ds.vol_i.values - 1.0), color="tab:brown", lw=1.2)
+            ax.set_ylabel("cell volume\nchange (%)", color="tab:brown")
+            ax.tick_params(axis="y", colors="tab:brown")
+        if _has(ds, "o2", varies=True):
+            ax2 = ax.twinx() if _has(ds, "vol_i", varies=True) else ax
+            ax2.plot(t, ds.o2.values, color="tab:cyan", lw=1.2, ls="--")
+            ax2.set_ylabel("O$_2$ (mg/L)", color="tab:cyan")
+            ax2.tick_params(axis="y", colors="tab:cyan")
 
     if "stim" in ax_of:
         ax = ax_of["stim"]

@@ -183,6 +183,10 @@ def default_record(cell: CellSpec) -> tuple[str, ...]:
     names = DEFAULT_RECORD
     if cell.closed and cell.concentrations == "dynamic":
         names += TISSUE_RECORD
+    if cell.volume_law is not None:
+        names += ("vol_i",)
+    if cell.oxygen is not None:
+        names += ("o2", "o2_pump")
     if cell.channels.g_ahp > 0:
         names += ("ca_i",)
     return names
