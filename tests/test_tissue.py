@@ -211,3 +211,19 @@ def test_volume_changes_keep_every_amount_in_the_fixed_step_too(wei):
     assert float(ds.vol_i[-1]) > 1.05  # 9 % swollen after 20 s without pumps
     cons = nk.conservation(ds)
     assert max(cons["na"], cons["k"], cons["cl"], cons["charge"]) < 1e-9
+
+
+def test_a_population_of_tissue_cells_is_each_cell_run_alone(wei):
+    # issue 6's one code path, now with glia, bath, cotransporters, O2 and volume: each cell
+    # of a population is bit for bit its single-cell fixed-step run, and conserves
+    k_bath = np.array([4.0, 8.0, 12.0])
+    pop = nk.simulate_population(wei, 1000.0, [nk.BathChange(k_o=4.0)], n=3,
+                                 parameters={"protocol[0].k_o": k_bath},
+                                 record=["v", "vol_i", "k_o"], record_interval=1.0)
+    for i, k in enumerate(k_bath):
+        one = nk.simulate(wei, 1000.0, [nk.BathChange(k_o=float(k))], method="fixed",
+                          record=["v", "vol_i", "k_o"], record_interval=1.0)
+        for name in ("v", "vol_i", "k_o"):
+            assert np.array_equal(pop[name].values[i], one[name].values)
+    for ion in ("na", "k", "cl", "charge"):
+        assert float(pop[f"conservation_{ion}"].max()) < 1e-9
