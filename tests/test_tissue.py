@@ -227,3 +227,15 @@ def test_a_population_of_tissue_cells_is_each_cell_run_alone(wei):
             assert np.array_equal(pop[name].values[i], one[name].values)
     for ion in ("na", "k", "cl", "charge"):
         assert float(pop[f"conservation_{ion}"].max()) < 1e-9
+
+
+def test_wei_bursting_at_high_bath_potassium_conserves_with_volume_change(wei):
+    # issue: conservation with glia, bath and volume change over 100 s of bursting (the peer
+    # finds bursts every ~8.6 s at 12 mM bath K+, tests/peers/measure_wei.py)
+    ds = _run(wei, 120e3, [nk.BathChange(k_o=12.0, start=20e3)], record=["v", "vol_i"],
+              record_interval=10.0)
+    bursts = detect_bursts(ds.spike_time.values, gap=1000.0)
+    assert bursts.count >= 5
+    assert float(np.abs(ds.vol_i - 1.0).max()) > 1e-3  # the volume moves with the bursts
+    cons = nk.conservation(ds)
+    assert max(cons["na"], cons["k"], cons["cl"], cons["charge"]) < 1e-9

@@ -217,6 +217,10 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
         final[f"{name}_mV"] = float(last[name]) if name in ds else None
     for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o"):
         final[f"{name}_mM"] = float(last[name]) if name in ds else None
+    if "vol_i" in ds:
+        final["volume_relative"] = float(last.vol_i)
+    if "o2" in ds:
+        final["o2_mg_L"] = float(last.o2)
     atp = None
     spikes = ds.spike_time.values
     if spikes.size and {"q_na", "i_na", "v"} <= set(ds.data_vars):
@@ -330,6 +334,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
                        f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
                        f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
+            if "volume_relative" in f:
+                typer.echo(f"cell volume {100 * (f['volume_relative'] - 1):+.2f} % of the "
+                           f"initial")
             if "tissue" in summary:
                 b, sd = summary["tissue"]["bursts"], summary["tissue"]["sd"]
                 typer.echo(f"bursts: {b['count']} (period {b['period_s']:.3g} s, "
