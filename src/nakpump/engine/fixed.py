@@ -15,6 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nakpump.engine.cable import step_cable
 from nakpump.engine.cell import enter_segment_block, observe, step_block
 from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, V
 
@@ -53,7 +54,7 @@ def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
 
 @numba.njit(cache=True)
 def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
-                    audit_every, audit_out, threshold, spikes, n_spk):
+                    audit_every, audit_out, threshold, spikes, n_spk, area, g_axial):
     """Integrate the block ys (N_STATE, B) in place from seg_t[0] = k0·dt to seg_t[-1] (ms).
 
     ps: (N_PARAM, B); seg_d: (segments, N_DRIVE, B), lane by lane. Step k ends at
@@ -62,7 +63,9 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
     (and at the end) into rec_t/rec_out (B, samples, variables), and the full
     state every audit_every steps (and at both ends) into audit_out (audits,
     N_STATE, B), for the conservation report; writes each lane's spike times (ms)
-    into spikes[lane] and their number (kept or not) into n_spk[lane].
+    into spikes[lane] and their number (kept or not) into n_spk[lane]. The lanes are
+    separate cells, or, given their areas (µm²) and the axial conductances between
+    neighbours (µS, lanes − 1 of them), the compartments of a cable (engine.cable).
     Returns (samples, audits).
     """
     lanes = ys.shape[1]
@@ -73,6 +76,9 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
     y1, p1, d1 = np.empty(N_STATE), np.empty(N_PARAM), np.empty(N_DRIVE)
     v_old = np.empty(lanes)
     armed = np.empty(lanes, dtype=np.bool_)
+    cable = g_axial.shape[0] > 0
+    d_work = np.empty((N_DRIVE, lanes)) if cable else np.empty((N_DRIVE, 0))
+    work = np.empty((7, lanes)) if cable else np.empty((7, 0))
     seg = 0
     enter_segment_block(ys, ps, seg_d[0])
     for j in range(lanes):
@@ -93,7 +99,10 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
             h = t_stop - t
             if h > eps:
                 v_old[:] = ys[V]
-                step_block(ys, ps, seg_d[seg], h)
+                if cable:
+                    step_cable(ys, ps, seg_d[seg], d_work, area, g_axial, h, work)
+                else:
+                    step_block(ys, ps, seg_d[seg], h)
                 for j in range(lanes):
                     v_new = ys[V, j]
                     if armed[j] and v_new >= threshold:
@@ -136,5 +145,5 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec
         np.ascontiguousarray(seg_d).reshape((seg_d.shape[0], N_DRIVE, 1)), dt, k0, n_steps,
         rec_every, rec_idx, rec_t, rec_out.reshape((1, rec_out.shape[0], rec_out.shape[1])),
         audit_every, audit_out.reshape((audit_out.shape[0], N_STATE, 1)), threshold,
-        spikes.reshape((1, spikes.shape[0])), n_spk)
+        spikes.reshape((1, spikes.shape[0])), n_spk, np.empty(0), np.empty(0))
     return n_rec, n_audit, n_spk[0]

@@ -36,6 +36,7 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
     recording unwritten, and flagged in overflow[i], to be run again with a
     larger buffer.
     """
+    no_cable = np.empty(0)  # the lanes are separate cells
     for i in numba.prange(blocks.shape[0]):
         b = blocks[i]
         cells = order[starts[b]:starts[b + 1]]
@@ -56,7 +57,8 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
         lane0 = first_lane[i]
         n_spk = n_spikes[lane0:lane0 + lanes]
         integrate_block(ys, ps, c_t, ds, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec,
-                        n_steps, audit, threshold, spikes[lane0:lane0 + lanes], n_spk)
+                        n_steps, audit, threshold, spikes[lane0:lane0 + lanes], n_spk,
+                        no_cable, no_cable)
         overflow[i] = n_spk.max() > spikes.shape[1]
         if not overflow[i]:
             for j in range(lanes):
