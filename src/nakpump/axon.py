@@ -7,14 +7,18 @@ axon) and `time` (ms), each compartment's spike times on `spike`, and a conserva
 report for the whole axon and the worst compartment.
 
 Protocol: stimuli (Stimulus, PulseTrain) act on the first compartment (x = 0 end);
-every other event (pump block, ATP, bath, clamp) acts on the whole axon.
+every other event (pump block, ATP, bath, clamp) acts on the whole axon; an event
+wrapped in Along(event, start, stop) acts on the compartments whose centres lie in
+[start, stop] µm instead.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -23,9 +27,7 @@ from nakpump import __version__
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.fixed import integrate_block
 from nakpump.engine.layout import (
-    D_STIM_CL,
-    D_STIM_K,
-    D_STIM_NA,
+    N_DRIVE,
     N_STATE,
     NA_I,
     P_SCHEME,
@@ -34,18 +36,44 @@ from nakpump.engine.layout import (
     Q_NA,
     Q_PUMP,
 )
+from nakpump.errors import SpecError
 from nakpump.model.axon import AxonSpec
-from nakpump.model.spec import spec_to_dict
-from nakpump.protocols import Event, compile_protocol, event_to_dict
+from nakpump.model.spec import _check_number, spec_to_dict
+from nakpump.protocols import (
+    EVENT_TYPES,
+    Event,
+    PulseTrain,
+    Stimulus,
+    compile_protocol,
+    event_to_dict,
+)
 from nakpump.results import conservation_errors, variable_attrs
 from nakpump.simulate import check_run, columns, observables, steps_per_sample
 from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, nc_cm2_to_pmol_cm2
 
+
+@dataclass(frozen=True)
+class Along:
+    """An event that acts on part of an axon: the compartments whose centres lie between
+    start and stop (µm from the stimulated end), e.g. a pump block of one stretch."""
+
+    event: object
+    start: float  # µm
+    stop: float  # µm
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.event, EVENT_TYPES):
+            raise SpecError("along.event", self.event, "a protocol event (Stimulus, PumpBlock…)")
+        _check_number("along.start", self.start, lower=0.0, strict=False, unit="µm")
+        _check_number("along.stop", self.stop, lower=self.start, strict=False,
+                      unit="µm, ≥ start")
+
+
 DEFAULT_RECORD = ("v",)
-SPIKE_CAPACITY = 64  # per compartment per run; more are counted, not stored
+MAX_RATE_KHZ = 0.5  # spikes per ms per compartment the spike buffer has room for
 
 
-def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event] = (), *,
+def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Along] = (), *,
                   dt: float = 0.002, scheme: str = "strang", record: Sequence[str] | None = None,
                   record_interval: float | None = None, threshold: float = 0.0) -> xr.Dataset:
     """Run the axon for `duration` ms under `protocol` with the fixed step dt (ms).
@@ -61,9 +89,8 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event] = (
     p1[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
     ps = np.ascontiguousarray(np.repeat(p1[:, None], n, axis=1))
     ys = np.ascontiguousarray(np.repeat(initial_state(cell, p1)[:, None], n, axis=1))
-    seg_t, seg_d1 = compile_protocol(protocol, cell, duration)
-    seg_d = np.ascontiguousarray(np.repeat(seg_d1[:, :, None], n, axis=2))
-    seg_d[:, [D_STIM_NA, D_STIM_K, D_STIM_CL], 1:] = 0.0  # stimuli at the x = 0 end only
+    x = np.array(axon.positions())
+    seg_t, seg_d = _compartment_drives(protocol, cell, duration, x)
     area = np.full(n, cell.area)
     g_axial = np.full(n - 1, axon.axial_conductance()) if n > 1 else np.zeros(0)
 
@@ -76,17 +103,21 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event] = (
     rec_out = np.empty((n, n_rec, rec_idx.size))
     audit_every = max(1, math.ceil(n_steps / 200))
     audit = np.empty((n_steps // audit_every + 2, N_STATE, n))
-    spikes = np.empty((n, SPIKE_CAPACITY))
+    capacity = int(duration * MAX_RATE_KHZ) + 16
+    spikes = np.empty((n, capacity))
     n_spk = np.zeros(n, dtype=np.int64)
     got, n_audit = integrate_block(ys, ps, seg_t, seg_d, dt, 0, n_steps, rec_every, rec_idx,
                                    rec_t, rec_out, audit_every, audit, threshold, spikes,
                                    n_spk, area, g_axial)
     states = np.moveaxis(audit[:n_audit], 2, 1)  # (audits, compartments, N_STATE)
-    x = np.array(axon.positions())
 
     spike_x, spike_time = [], []
+    if n_spk.max() > capacity:
+        warnings.warn(f"a compartment crossed {threshold:g} mV {int(n_spk.max())} times, more "
+                      f"than the {capacity} spike times kept per compartment; the rest are "
+                      "missing from spike_time", RuntimeWarning, stacklevel=2)
     for j in range(n):
-        k = min(int(n_spk[j]), SPIKE_CAPACITY)
+        k = min(int(n_spk[j]), capacity)
         spike_x.extend([x[j]] * k)
         spike_time.extend(spikes[j, :k].tolist())
     order = np.lexsort((spike_x, spike_time))
@@ -105,11 +136,41 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event] = (
         "spike_threshold_mV": float(threshold), "dx_um": axon.dx,
         "axon": json.dumps({k: v for k, v in vars(axon).items() if k != "membrane"}),
         "spec": json.dumps(spec_to_dict(cell)),
-        "protocol": json.dumps([event_to_dict(ev) for ev in protocol]),
+        "protocol": json.dumps([_event_dict(ev) for ev in protocol]),
         "integrator": json.dumps({"method": "fixed", "scheme": scheme, "dt": dt}),
         "conservation": json.dumps(axon_conservation(axon, states)),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _event_dict(ev) -> dict:
+    if isinstance(ev, Along):
+        return {**event_to_dict(ev.event), "along_um": [ev.start, ev.stop]}
+    return event_to_dict(ev)
+
+
+def _compartment_drives(protocol, cell, duration, x):
+    """(segment boundaries, drives (segments, N_DRIVE, compartments)): every compartment's
+    own protocol (see the module docstring) on the boundaries of all of them together."""
+    protocol = list(protocol)
+    for i, ev in enumerate(protocol):
+        if not isinstance(ev, (Along, *EVENT_TYPES)):
+            raise SpecError(f"protocol[{i}]", ev, "a protocol event, or Along(event, start, "
+                                                  "stop)")
+    everything = [ev.event if isinstance(ev, Along) else ev for ev in protocol]
+    seg_t, _ = compile_protocol(everything, cell, duration)
+    mids = 0.5 * (seg_t[:-1] + seg_t[1:])
+    drives = np.empty((mids.size, N_DRIVE, x.size))
+    compiled: dict[tuple, np.ndarray] = {}
+    for j, pos in enumerate(x):
+        mine = tuple(i for i, ev in enumerate(protocol)
+                     if (ev.start <= pos <= ev.stop if isinstance(ev, Along)
+                         else j == 0 or not isinstance(ev, (Stimulus, PulseTrain))))
+        if mine not in compiled:
+            t_j, d_j = compile_protocol([everything[i] for i in mine], cell, duration)
+            compiled[mine] = d_j[np.searchsorted(t_j, mids, side="right") - 1]
+        drives[:, :, j] = compiled[mine]
+    return seg_t, np.ascontiguousarray(drives)
 
 
 def axon_conservation(axon: AxonSpec, states: np.ndarray) -> dict[str, float]:

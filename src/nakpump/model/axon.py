@@ -113,7 +113,24 @@ def hh_axon(pumped: bool = False) -> AxonSpec:
         length=20_000.0, diameter=476.0, axial_resistivity=35.4, segment_length=50.0)
 
 
-AXON_PRESETS = {"hh-axon": lambda: hh_axon(False), "hh-axon-pump": lambda: hh_axon(True)}
+def cortical_axon() -> AxonSpec:
+    """A thin unmyelinated mammalian axon with the cortical membrane (channels, leaks, Kager
+    pump, concentrations as the `cortical` preset), 0.5 µm across, 1 mm long, 37 °C."""
+    return AxonSpec(
+        name="cortical-axon",
+        description="A thin unmyelinated mammalian axon at 37 °C: the `cortical` preset's "
+                    "membrane (Pospischil RS channels, ion-specific leaks, Kager pump, rest "
+                    "−70 mV) on a cylinder 0.5 µm across and 1 mm long in 10 µm compartments, "
+                    "axoplasm 100 Ω·cm [R]. Its surface-to-volume ratio is 19× a 7 µm soma's, "
+                    "so trains load it with Na+ fast and pump block stops conduction.",
+        source="Membrane: the cortical preset (Pospischil et al. 2008; Kager et al. 2000). "
+               "Diameter 0.2–1 µm for unmyelinated cortical axons and R_i 70–150 Ω·cm [R].",
+        membrane=preset("cortical"), length=1000.0, diameter=0.5, axial_resistivity=100.0,
+        segment_length=10.0)
+
+
+AXON_PRESETS = {"hh-axon": lambda: hh_axon(False), "hh-axon-pump": lambda: hh_axon(True),
+                "cortical-axon": cortical_axon}
 
 
 def axon_preset(name: str, **overrides) -> AxonSpec:
