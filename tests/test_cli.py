@@ -319,3 +319,23 @@ def test_bad_population_scenarios_exit_2_and_leave_no_output(tmp_path):
         out = tmp_path / "bad.nc"
         assert_clean_error(nakpump("run", str(path), "-o", str(out)), *fragments)
         assert not out.exists() and not list(tmp_path.glob(".bad.nc*"))
+
+
+def test_an_axon_preset_runs_reports_its_velocity_and_plots(tmp_path):
+    # issue 8: `nakpump run` takes axon presets, `nakpump plot` draws V along x against t.
+    # hh-axon (2 cm): the velocity between 5 and 15 mm is HH's ~18.7 m/s (references.md
+    # §1.5: 18.73 converged; here not yet settled from the stimulated end, so ± 0.3 m/s)
+    out = tmp_path / "axon.nc"
+    proc = nakpump("run", "--preset", "hh-axon", "--duration", "3ms", "--stimulus",
+                   "30000 uA/cm^2@0.1ms:0.2ms", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["compartments"] == 400 and summary["impulses_arrived"] == 1
+    assert summary["velocity_m_s"] == pytest.approx(18.7, abs=0.3)
+    proc = nakpump("plot", str(out), "-o", str(tmp_path / "axon.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "axon.png").read_bytes()[:4] == b"\x89PNG"
+    proc = nakpump("run", "--preset", "hh-axon", "--duration", "1ms", "--set",
+                   "diameter=-3 um", "-o", str(tmp_path / "bad.nc"))
+    assert proc.returncode == 2 and "diameter" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "bad.nc").exists()

@@ -49,7 +49,7 @@ from nakpump.protocols import (
 )
 from nakpump.results import conservation_errors, variable_attrs
 from nakpump.simulate import check_run, columns, observables, steps_per_sample
-from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, nc_cm2_to_pmol_cm2
+from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, AVOGADRO, nc_cm2_to_pmol_cm2
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,8 @@ def conduction_velocity(ds: xr.Dataset, x1: float, x2: float) -> float:
 
 def impulse_fluxes(ds: xr.Dataset, x: float, t0: float, t1: float) -> dict[str, float]:
     """Na+ entry and K+ exit (pmol/cm²) through the membrane at position x (µm) between t0
-    and t1 (ms), in excess of the resting flux at t0; needs q_na and q_k recorded."""
+    and t1 (ms), in excess of the resting flux at t0, and the ATP the pump needs to return
+    that Na+ (one per 3 Na+) per µm of axon; needs q_na and q_k recorded."""
     here = ds.sel(x=x, method="nearest")
     out = {}
     for name, key, sign in (("na_entry", "q_na", -1.0), ("k_exit", "q_k", 1.0)):
@@ -225,4 +226,25 @@ def impulse_fluxes(ds: xr.Dataset, x: float, t0: float, t1: float) -> dict[str, 
         rest_rate = float((q.isel(time=1) - q.isel(time=0)) / (q.time[1] - q.time[0]))
         dq = float(q.sel(time=t1, method="nearest") - q.sel(time=t0, method="nearest"))
         out[name] = sign * nc_cm2_to_pmol_cm2(dq - rest_rate * (t1 - t0))
+    diameter = json.loads(ds.attrs["axon"])["diameter"]  # µm
+    area_per_um_cm2 = math.pi * diameter * 1e-8
+    out["atp_per_um"] = out["na_entry"] * 1e-12 * area_per_um_cm2 / 3.0 * AVOGADRO
     return out
+
+
+def axon_summary(ds: xr.Dataset) -> dict:
+    """What a run of an axon shows: impulses started and arrived, the velocity between a
+    quarter and three quarters of the length, conservation."""
+    x = ds.x.values
+    near, far = ds.spike_x.values == x[0], ds.spike_x.values == x[-1]
+    summary = {"preset": ds.attrs["preset"], "duration_ms": ds.attrs["duration_ms"],
+               "length_um": float(x[-1] + 0.5 * ds.attrs["dx_um"]),
+               "compartments": int(x.size), "impulses_started": int(near.sum()),
+               "impulses_arrived": int(far.sum()),
+               "conservation": json.loads(ds.attrs["conservation"])}
+    arrival = arrival_times(ds)
+    quarter, three = int(0.25 * x.size), int(0.75 * x.size)
+    summary["velocity_m_s"] = (float((x[three] - x[quarter]) / (arrival[three]
+                                                                - arrival[quarter]) * 1e-3)
+                               if np.isfinite(arrival[[quarter, three]]).all() else None)
+    return summary

@@ -303,6 +303,12 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     for path, name in ((output, "--output"), (csv, "--csv")):
         if path is not None:
             check_output_path(path, name)
+    from nakpump.model.axon import AXON_PRESETS
+
+    if preset_name in AXON_PRESETS:
+        _run_axon(preset_name, duration, stimulus, pump_block, set_, dt, scheme, output,
+                  as_json)
+        return
     if scenario is not None:
         if scenario.suffix == ".nc":
             spec = scenario_of_result(load_netcdf(scenario))
@@ -353,6 +359,41 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             typer.echo(f"written: {output}")
 
 
+def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, as_json):
+    """`nakpump run --preset <axon>`: stimuli at the x = 0 end, pump blocks everywhere."""
+    from nakpump.axon import axon_summary, simulate_axon
+    from nakpump.model.axon import axon_preset
+    from nakpump.protocols import PumpBlock, Stimulus
+    from nakpump.quantities import parse_quantity, parse_span, parse_stimulus
+    from nakpump.storage import save_netcdf
+
+    if duration is None:
+        raise SpecError("--duration", None, "a run length with --preset, e.g. --duration 5ms")
+    events = [Stimulus(amplitude=a, start=s0, stop=s1)
+              for a, s0, s1 in (parse_stimulus(text, "--stimulus") for text in stimulus)]
+    events += [PumpBlock(start=s0, stop=s1)
+               for s0, s1 in (parse_span(text, "--pump-block") for text in pump_block)]
+    axon = axon_preset(name, **_overrides(set_))
+    # an axon's default step is 2 µs (the impulse's front is steep), not a cell's 25 µs
+    step = parse_quantity("0.002 ms" if dt == "0.025 ms" else dt, "ms", "--dt")
+    ds = simulate_axon(axon, parse_quantity(duration, "ms", "--duration"), events, dt=step,
+                       scheme=scheme, record_interval=step * max(1, round(0.01 / step)))
+    if output is not None:
+        save_netcdf(ds, output)
+    summary = {**axon_summary(ds), "output": None if output is None else str(output)}
+    if as_json:
+        _print_json(summary)
+        return
+    v = summary["velocity_m_s"]
+    typer.echo(f"{summary['preset']}: {summary['length_um'] / 1000:g} mm in "
+               f"{summary['compartments']} compartments, {summary['duration_ms']:g} ms; "
+               f"{summary['impulses_started']} impulses started, "
+               f"{summary['impulses_arrived']} arrived at the far end"
+               + (f"; velocity {v:.3f} m/s" if v is not None else ""))
+    if output is not None:
+        typer.echo(f"written: {output}")
+
+
 def _run_with_progress(spec, quiet: bool, output):
     """Run a scenario (streaming to output, if given) with a progress bar on a terminal."""
     long_run = spec.duration > 60_000.0  # ≳ 1–2 s of wall time
@@ -379,13 +420,14 @@ def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
 
     Example: nakpump plot ouabain.nc -o ouabain.png
     """
-    from nakpump.plotting import plot_population, plot_result
+    from nakpump.plotting import plot_axon, plot_population, plot_result
     from nakpump.storage import check_output_path, load_netcdf
 
     out = output if output is not None else result.with_suffix(".png")
     check_output_path(out, "--output")
     ds = load_netcdf(result)
-    (plot_population if "cell" in ds.dims else plot_result)(ds, out)
+    draw = plot_population if "cell" in ds.dims else plot_axon if "x" in ds.dims else plot_result
+    draw(ds, out)
     typer.echo(f"written: {out}")
 
 

@@ -251,3 +251,33 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: float = 150.0) -> Pat
     out = Path(path)
     fmt = out.suffix.lstrip(".").lower() or "png"
     return atomic_write(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+
+
+def plot_axon(ds, path: str | os.PathLike | None = None, *, title: str | None = None,
+              figsize: tuple[float, float] = (9.0, 7.0), dpi: float = 150.0) -> Figure:
+    """The figure of an axon result (`nakpump.axon.simulate_axon`): V along the axon against
+    time (space–time plot, colour = mV), V at the two ends and the middle over time, and
+    each compartment's spike times (impulses as lines whose slope is the velocity)."""
+    div, unit = time_axis(float(ds.attrs.get("duration_ms", ds.time[-1])))
+    t = ds.time.values / div
+    x_mm = ds.x.values / 1000.0
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    mesh = top.pcolormesh(t, x_mm, ds.v.values, shading="auto", cmap="magma",
+                          rasterized=True)
+    fig.colorbar(mesh, ax=top, label="membrane potential (mV)")
+    if ds.spike_time.size:
+        top.plot(ds.spike_time.values / div, ds.spike_x.values / 1000.0, ".", ms=1.0,
+                 color="cyan", label="threshold crossings")
+        top.legend(loc="lower right", fontsize="small")
+    top.set(ylabel="distance from the stimulated end (mm)")
+    for k, colour in ((0, "tab:blue"), (x_mm.size // 2, "tab:green"), (-1, "tab:red")):
+        bottom.plot(t, ds.v.values[k], color=colour, lw=0.8,
+                    label=f"x = {x_mm[k]:.3g} mm")
+    bottom.set(xlabel=f"time ({unit})", ylabel="membrane potential (mV)")
+    bottom.legend(loc="upper right", fontsize="small")
+    fig.suptitle(title if title is not None else ds.attrs.get("preset", "axon"),
+                 fontsize="medium")
+    if path is not None:
+        save_figure(fig, path, dpi)
+    return fig

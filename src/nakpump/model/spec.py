@@ -515,6 +515,7 @@ PARAMETER_UNITS: dict[str, str] = {
     **{name: "mM/s" for name in ("kcc2", "nkcc1", "pump_max")},
     **{name: "mg/L" for name in ("bath", "initial", "half", "slope", "failure_half",
                                  "failure_slope")},
+    "length": "um", "diameter": "um", "segment_length": "um", "axial_resistivity": "ohm*cm",
     "pump_k_half": "mM", "nkcc1_k_half": "mM", "osmotic_scale": "mM", "tau": "ms",
     "swell_max": "1", "collapse_ratio": "1", "collapse_slope": "1", "use_per_cycle": "1",
     "uptake_max": "mM/s", "buffer_total": "mM", "buffer_k_half": "mM", "buffer_k_slope": "mM",
