@@ -139,3 +139,22 @@ def test_pump_block_stops_conduction_and_a_prompt_restore_brings_it_back(thin):
     assert float(restored.na_i.sel(time=29_900.0, method="nearest").max()) < 20.0
     cons = json.loads(restored.attrs["conservation"])
     assert max(cons["na"], cons["k"], cons["na_compartment"], cons["k_compartment"]) < 1e-9
+
+
+def test_a_soma_and_its_axon_load_na_differently_in_one_run():
+    # the same membrane and the same impulses: 100 at 100 Hz started in the soma reach the
+    # far end; the axon's [Na]i rises ~18× more than the soma's (surface/volume 8/µm vs
+    # 0.43/µm, measured: +16.1 vs +0.90 mM), and the whole neuron conserves
+    neuron = axon_preset("cortical-soma-axon", segment_length=20.0)
+    pulse = 0.3e-3 / (neuron.soma.area * 1e-8)  # 0.3 nA into the soma, µA/cm²
+    ds = simulate_axon(neuron, 1100.0, [nk.PulseTrain(amplitude=pulse, frequency=100.0,
+                                                      width=2.0, start=1.0, n_pulses=100)],
+                       dt=0.05, record=["na_i"], record_interval=10.0)
+    assert (ds.spike_x.values == 0.0).sum() == 100  # the soma fires every pulse
+    assert (ds.spike_x.values == ds.x.values[-1]).sum() == 100  # and every impulse arrives
+    rise = (ds.na_i.max("time") - ds.na_i.isel(time=0)).values
+    assert 0.5 < rise[0] < 2.0  # soma, mM
+    assert rise[ds.x.values.size // 2] > 10.0 * rise[0]  # mid-axon
+    cons = json.loads(ds.attrs["conservation"])
+    assert max(cons["na"], cons["k"], cons["na_compartment"], cons["k_compartment"]) < 1e-9
+    assert cons["charge_mV"] < 1e-6

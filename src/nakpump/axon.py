@@ -84,15 +84,18 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
     """
     cell = axon.compartment()
     check_run(cell, duration, dt, threshold, scheme)
-    n = axon.n_segments
-    p1 = cell_parameters(cell)
-    p1[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
-    ps = np.ascontiguousarray(np.repeat(p1[:, None], n, axis=1))
-    ys = np.ascontiguousarray(np.repeat(initial_state(cell, p1)[:, None], n, axis=1))
+    cells = axon.compartments()
+    n = len(cells)
+    ps = np.empty((len(cell_parameters(cell)), n))
+    ys = np.empty((N_STATE, n))
+    for j, c in enumerate(cells):
+        ps[:, j] = cell_parameters(c)
+        ps[P_SCHEME, j] = 0.0 if scheme == "euler" else 1.0
+        ys[:, j] = initial_state(c, ps[:, j])
     x = np.array(axon.positions())
     seg_t, seg_d = _compartment_drives(protocol, cell, duration, x)
-    area = np.full(n, cell.area)
-    g_axial = np.full(n - 1, axon.axial_conductance()) if n > 1 else np.zeros(0)
+    area = np.array([c.area for c in cells])
+    g_axial = np.array(axon.axial_conductances())
 
     names = tuple(DEFAULT_RECORD if record is None else record)
     rec_names, rec_idx = observables(names)
@@ -134,7 +137,8 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
         "title": f"nakpump axon {axon.name}", "preset": axon.name,
         "nakpump_version": __version__, "duration_ms": float(duration),
         "spike_threshold_mV": float(threshold), "dx_um": axon.dx,
-        "axon": json.dumps({k: v for k, v in vars(axon).items() if k != "membrane"}),
+        "axon": json.dumps({k: v for k, v in vars(axon).items()
+                            if k not in ("membrane", "soma")} | {"soma": axon.soma is not None}),
         "spec": json.dumps(spec_to_dict(cell)),
         "protocol": json.dumps([_event_dict(ev) for ev in protocol]),
         "integrator": json.dumps({"method": "fixed", "scheme": scheme, "dt": dt}),
@@ -178,18 +182,21 @@ def axon_conservation(axon: AxonSpec, states: np.ndarray) -> dict[str, float]:
     any compartment (`*_compartment`: each carries the axial current as injected K+) and of
     the whole axon (each ion's total amount inside + what crossed the membrane − what the
     stimulus brought, relative; the axial currents cancel between neighbours)."""
-    cell = axon.compartment()
-    if cell.concentrations == "fixed":
+    cells = axon.compartments()
+    if cells[0].concentrations == "fixed":
         return {k: math.nan for k in ("na", "k", "cl", "charge_mV", "na_compartment",
                                       "k_compartment", "cl_compartment")}
-    errors = conservation_errors(states, cell.area, cell.volume, math.nan, cell.capacitance)
+    area = np.array([c.area for c in cells])
+    volume = np.array([c.volume for c in cells])
+    errors = conservation_errors(states, area, volume, np.full(len(cells), math.nan),
+                                 np.array([c.capacitance for c in cells]))
     report = {f"{k}_compartment": float(np.max(v)) for k, v in errors.items()
               if k in ("na", "k", "cl")}
     report["charge_mV"] = float(np.max(errors["charge_mV"]))
-    per_charge = AMOL_PER_UA_CM2_MS_UM2 * cell.area
+    per_charge = AMOL_PER_UA_CM2_MS_UM2 * area
     for ion, k, q_pass, pump_n, z in (("na", 0, Q_NA, 3.0, 1.0), ("k", 1, Q_K, -2.0, 1.0),
                                       ("cl", 2, Q_NA + 2, 0.0, -1.0)):
-        inside = states[..., NA_I + k] * cell.volume
+        inside = states[..., NA_I + k] * volume
         crossed = per_charge * (states[..., q_pass] + pump_n * states[..., Q_PUMP]) / z
         injected = per_charge * states[..., Q_INJ_NA + k] / z  # stimulus + axial
         total = (inside + crossed - injected).sum(axis=1)

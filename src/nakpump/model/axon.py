@@ -3,8 +3,8 @@
 An AxonSpec is data: a membrane (a CellSpec whose channels, leaks, pump, ions,
 temperature and capacitance every compartment shares; its own area and volume are
 not used), the cylinder's length and diameter (µm), the axoplasm's resistivity
-(Ω·cm) and the compartment length (µm). Ends are sealed; the outside is the
-membrane's (a bath).
+(Ω·cm), the compartment length (µm) and optionally a soma (a CellSpec with its own
+geometry) at the x = 0 end. Ends are sealed; the outside is the membrane's (a bath).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class AxonSpec:
     diameter: float  # µm
     axial_resistivity: float  # Ω·cm
     segment_length: float = 50.0  # µm (the last compartments are equal: length/n)
+    soma: CellSpec | None = None  # at x = 0, its own area and volume; same membrane kinds
 
     def __post_init__(self) -> None:
         if not isinstance(self.membrane, CellSpec):
@@ -44,6 +45,14 @@ class AxonSpec:
         _check_number("axial_resistivity", self.axial_resistivity, lower=0.0, unit="Ω·cm")
         _check_number("segment_length", self.segment_length, lower=0.0, upper=self.length,
                       unit="µm, at most the length")
+        if self.soma is not None:
+            if not isinstance(self.soma, CellSpec) or self.soma.closed:
+                raise SpecError("soma", self.soma, "None or a CellSpec in a bath")
+            for part in ("channels.kind", "pump", "concentrations"):
+                mine, theirs = (_field(c, part) for c in (self.soma, self.membrane))
+                if type(mine) is not type(theirs) or (isinstance(mine, str) and mine != theirs):
+                    raise SpecError(f"soma.{part}", mine, f"the axon membrane's ({theirs}): "
+                                                          "one kernel steps them together")
 
     @property
     def n_segments(self) -> int:
@@ -56,22 +65,41 @@ class AxonSpec:
         return self.length / self.n_segments
 
     def positions(self) -> list[float]:
-        """Compartment centres (µm from the stimulated end)."""
-        return [(k + 0.5) * self.dx for k in range(self.n_segments)]
+        """Compartment centres (µm from the stimulated end; the soma, if any, at 0)."""
+        axon = [(k + 0.5) * self.dx for k in range(self.n_segments)]
+        return [0.0, *axon] if self.soma is not None else axon
 
     def compartment(self) -> CellSpec:
         """The membrane with one compartment's area and volume (a cylinder of length dx)."""
         area, volume = cylinder(0.5 * self.diameter, self.dx)
         return self.membrane.replace(area=area, volume=volume)
 
+    def compartments(self) -> list[CellSpec]:
+        """Every compartment's cell, from the x = 0 end (the soma first, if any)."""
+        segment = self.compartment()
+        return ([self.soma] if self.soma is not None else []) + [segment] * self.n_segments
+
     def axial_conductance(self) -> float:
         """Conductance (µS) between neighbouring compartment centres: πr²/(R_i·dx)."""
         radius_cm, dx_cm = 0.5 * self.diameter * 1e-4, self.dx * 1e-4
         return OHM_CM_TO_US * math.pi * radius_cm ** 2 / (self.axial_resistivity * dx_cm)
 
+    def axial_conductances(self) -> list[float]:
+        """Conductances (µS) between successive compartments; the soma (isopotential) joins
+        the first segment's centre through half a segment."""
+        g = self.axial_conductance()
+        between = [g] * (self.n_segments - 1)
+        return ([2.0 * g] if self.soma is not None else []) + between
+
     def replace(self, **changes) -> AxonSpec:
         """A copy with fields replaced; dotted names reach into the membrane."""
         return _replace_paths(self, changes)
+
+
+def _field(obj, path: str):
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 # --- presets --------------------------------------------------------------------------------
@@ -129,8 +157,17 @@ def cortical_axon() -> AxonSpec:
         segment_length=10.0)
 
 
+def cortical_soma_axon() -> AxonSpec:
+    """cortical-axon with the `cortical` soma (a 7 µm sphere) at its x = 0 end."""
+    axon = cortical_axon()
+    return axon.replace(
+        name="cortical-soma-axon", soma=preset("cortical"),
+        description=axon.description + " A cortical soma (r = 7 µm) sits at the x = 0 end; "
+                                       "stimuli go into it.")
+
+
 AXON_PRESETS = {"hh-axon": lambda: hh_axon(False), "hh-axon-pump": lambda: hh_axon(True),
-                "cortical-axon": cortical_axon}
+                "cortical-axon": cortical_axon, "cortical-soma-axon": cortical_soma_axon}
 
 
 def axon_preset(name: str, **overrides) -> AxonSpec:
