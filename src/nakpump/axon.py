@@ -239,15 +239,30 @@ def impulse_fluxes(ds: xr.Dataset, x: float, t0: float, t1: float) -> dict[str, 
     return out
 
 
+def conduction(ds: xr.Dataset, window: float = 50.0) -> tuple[np.ndarray, np.ndarray]:
+    """(start times, arrived): each impulse started at the x = 0 end (its spike times, ms)
+    and whether it reached the far end within `window` ms and before the next one started.
+    Conduction failure is an impulse that started and did not arrive."""
+    x = ds.x.values
+    start = np.sort(ds.spike_time.values[ds.spike_x.values == x[0]])
+    far = np.sort(ds.spike_time.values[ds.spike_x.values == x[-1]])
+    ends = np.minimum(np.append(start[1:], np.inf), start + window)
+    arrived = np.array([np.any((far > s) & (far <= e)) for s, e in zip(start, ends)],
+                       dtype=bool)
+    return start, arrived
+
+
 def axon_summary(ds: xr.Dataset) -> dict:
     """What a run of an axon shows: impulses started and arrived, the velocity between a
     quarter and three quarters of the length, conservation."""
     x = ds.x.values
     near, far = ds.spike_x.values == x[0], ds.spike_x.values == x[-1]
+    start, arrived = conduction(ds)
     summary = {"preset": ds.attrs["preset"], "duration_ms": ds.attrs["duration_ms"],
                "length_um": float(x[-1] + 0.5 * ds.attrs["dx_um"]),
                "compartments": int(x.size), "impulses_started": int(near.sum()),
                "impulses_arrived": int(far.sum()),
+               "first_failure_ms": float(start[~arrived][0]) if (~arrived).any() else None,
                "conservation": json.loads(ds.attrs["conservation"])}
     arrival = arrival_times(ds)
     quarter, three = int(0.25 * x.size), int(0.75 * x.size)
