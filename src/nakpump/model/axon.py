@@ -117,11 +117,7 @@ def _hh_membrane_at(temp_c: float, pumped: bool) -> CellSpec:
         "ions.k_o": ions.k_i * math.exp(-77.0 / rt_f)})
     if pumped:
         cell = cell.replace(**{"pump.temp_ref_c": temp_c})  # capacity as calibrated
-    return preset_at_rest(cell)
-
-
-def preset_at_rest(cell: CellSpec) -> CellSpec:
-    from nakpump.steady import at_rest
+    from nakpump.steady import at_rest  # steady imports the engine; presets load first
 
     return at_rest(cell)
 
