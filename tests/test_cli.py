@@ -273,6 +273,23 @@ def test_tissue_demo_tells_its_story_with_measured_numbers(tmp_path):
     assert len(out["data"]) == 5 and all(Path(p).exists() for p in out["data"].values())
 
 
+def test_axon_demo_tells_its_story_with_measured_numbers(tmp_path):
+    proc = nakpump("demo", "--story", "axon", "--out", str(tmp_path / "a"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    # references.md §1.5: 18.73 m/s converged; HH 1952: 4.33 pmol/cm² Na+ per impulse
+    assert out["squid"]["velocity_m_s"] == pytest.approx(18.73, abs=0.02)
+    assert out["squid"]["na_entry"] == pytest.approx(4.33, rel=0.05)
+    train = out["train"]
+    assert train["arrived"] == train["impulses"] == 100
+    assert train["na_i_rise_axon_mM"] > 10 * train["na_i_rise_soma_mM"]
+    block = out["block"]
+    assert 5.0 < block["failure_s"] < 19.0  # tests/test_axon.py: ~13–14 s
+    assert block["arrived_after_restore"] == block["sent_after_restore"] == 20
+    assert Path(out["figure"]).read_bytes()[:4] == b"\x89PNG"
+    assert len(out["data"]) == 3 and all(Path(p).exists() for p in out["data"].values())
+
+
 def test_demo_rejects_an_unknown_story(tmp_path):
     proc = nakpump("demo", "--story", "heart", "--out", str(tmp_path / "x"))
     assert proc.returncode == 2

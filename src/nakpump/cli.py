@@ -98,18 +98,19 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output directory."),
          story: str = typer.Option("pump", "--story",
                                    help="pump (a cortical neuron: rest, spikes, recovery, "
-                                        "ouabain) or tissue (glia, bath, bursting, SD)."),
+                                        "ouabain), tissue (glia, bath, bursting, SD) or "
+                                        "axon (conduction, Na+ loading, failure)."),
          as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON.")
          ) -> None:
-    """The pump story of a cortical neuron (or, --story tissue, of a neuron in tissue),
-    with a figure and the data.
+    """The pump story of a cortical neuron (or, --story tissue, of a neuron in tissue; --story
+    axon, of impulses along axons), with a figure and the data.
 
     Example: nakpump demo --out my-demo
              nakpump demo --story tissue
     """
     from nakpump.storage import save_netcdf
 
-    stories = ("pump", "tissue")
+    stories = ("pump", "tissue", "axon")
     if story not in stories:
         raise SpecError("--story", story, "one of " + ", ".join(stories))
     if out.exists() and not out.is_dir():
@@ -125,6 +126,12 @@ def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output di
         figure, draw = out / "nakpump-demo.png", demo_figure
         data = (("train", result.train), ("recovery", result.recovery),
                 ("block", result.block))
+    elif story == "axon":
+        from nakpump.demo_axon import axon_figure, run_axon_demo
+
+        result = run_axon_demo(say=say)
+        figure, draw = out / "nakpump-axon.png", axon_figure
+        data = (("squid", result.squid), ("train", result.train), ("block", result.block))
     else:
         from nakpump.demo_tissue import run_tissue_demo, tissue_figure
 
