@@ -290,6 +290,17 @@ def test_axon_demo_tells_its_story_with_measured_numbers(tmp_path):
     assert len(out["data"]) == 3 and all(Path(p).exists() for p in out["data"].values())
 
 
+def test_rest_of_a_tissue_preset_is_found_by_running_it():
+    # resting_state refuses cells with glia/bath; `nakpump rest` relaxes them for an hour:
+    # cressman-2009's stored state is its rest (test_tissue.py), V −68.629 mV
+    proc = nakpump("rest", "--preset", "cressman-2009", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rest = json.loads(proc.stdout)
+    assert rest["method"].startswith("relaxed")
+    assert rest["v"] == pytest.approx(-68.629, abs=1e-3)
+    assert rest["drift_mV"] < 1e-3
+
+
 def test_demo_rejects_an_unknown_story(tmp_path):
     proc = nakpump("demo", "--story", "heart", "--out", str(tmp_path / "x"))
     assert proc.returncode == 2

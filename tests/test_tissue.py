@@ -239,3 +239,20 @@ def test_wei_bursting_at_high_bath_potassium_conserves_with_volume_change(wei):
     assert float(np.abs(ds.vol_i - 1.0).max()) > 1e-3  # the volume moves with the bursts
     cons = nk.conservation(ds)
     assert max(cons["na"], cons["k"], cons["cl"], cons["charge"]) < 1e-9
+
+
+def test_relaxed_rest_of_wei_matches_the_peers_long_run(wei):
+    # resting_state refuses cells whose rest involves exchange; relaxed_rest runs them for an
+    # hour instead. The scipy peer (tests/peers/measure_wei.py, 3000 s) rests at −77.890 mV,
+    # [K]o 3.825, [Na]i 18.629 mM, O2 30.092 mg/L, Vol 0.9964 (the area rule differs, ~1e-3)
+    from nakpump.steady import relaxed_rest
+
+    rest = relaxed_rest(wei)
+    assert rest["drift_mV"] < 1e-3 and rest["spikes"] == 0
+    assert rest["v"] == pytest.approx(-77.890, abs=0.02)
+    assert rest["k_o"] == pytest.approx(3.825, rel=2e-3)
+    assert rest["na_i"] == pytest.approx(18.629, rel=2e-3)
+    assert rest["o2"] == pytest.approx(30.092, rel=1e-3)
+    assert rest["vol_i"] == pytest.approx(0.9964, abs=1e-3)
+    # pump–leak balance at that rest: the pump's Na+ efflux is 1.5× its K+ influx (3:2)
+    assert rest["na_efflux"] == pytest.approx(1.5 * rest["k_influx"], rel=1e-12)

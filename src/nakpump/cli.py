@@ -179,8 +179,14 @@ def rest(preset_name: str = typer.Option("cortical", "--preset", help="Preset na
     Example: nakpump rest --preset cortical --set "ions.k_o=8 mM" --json
     """
     from nakpump.model.presets import preset
+    from nakpump.steady import SteadyStateError, relaxed_rest
 
-    summary = rest_summary(preset(preset_name, **_overrides(set_)))
+    cell = preset(preset_name, **_overrides(set_))
+    try:
+        summary = rest_summary(cell)
+    except SteadyStateError:  # glia, bath, cotransport, volume, O2: run it to rest instead
+        summary = {"preset": cell.name, "method": "relaxed: one hour of simulated time",
+                   **relaxed_rest(cell)}
     if as_json:
         _print_json(summary)
         return

@@ -341,3 +341,32 @@ def osmotic_gradient(cell: CellSpec) -> float:
 
 __all__ = ["RestingState", "SteadyStateError", "at_rest", "balance_impermeants",
            "calibrate_leaks", "charge_imbalance", "osmotic_gradient", "resting_state"]
+
+
+RELAX_VARIABLES = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "e_na", "e_k", "e_cl",
+                   "i_pump", "pump_rate")
+
+
+def relaxed_rest(cell: CellSpec, duration: float = 3_600_000.0) -> dict[str, float]:
+    """The rest a cell settles into when left alone for `duration` ms (default an hour), by
+    running it with the adaptive integrator: for cells whose rest involves exchange with
+    glia, a bath, cotransporters, O2 or a changing volume (resting_state refuses those).
+
+    Returns the final V (mV), concentrations (mM), reversal potentials (mV), pump current
+    (µA/cm²) and turnover (cycles/s/µm²), its Na+/K+/ATP fluxes (pmol/(s·cm²)), the
+    relative volume and O2 (mg/L) where the cell has them, the spikes fired on the way,
+    and how far V still moved over the last tenth of the run (`drift_mV`).
+    """
+    from nakpump.simulate import simulate  # simulate imports this module
+
+    extra = tuple(name for name, part in (("vol_i", cell.volume_law), ("o2", cell.oxygen))
+                  if part is not None)
+    ds = simulate(cell, duration, method="adaptive", record=RELAX_VARIABLES + extra,
+                  record_interval=duration / 10.0)
+    end = ds.isel(time=-1)
+    out = {name: float(end[name]) for name in RELAX_VARIABLES + extra}
+    out.update(pump_fluxes(out["pump_rate"]))
+    out["spikes"] = int(ds.spike_time.size)
+    out["drift_mV"] = float(abs(ds.v[-1] - ds.v[-2]))
+    out["relaxed_for_ms"] = float(duration)
+    return out
