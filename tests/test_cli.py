@@ -367,3 +367,21 @@ def test_an_axon_preset_runs_reports_its_velocity_and_plots(tmp_path):
                    "diameter=-3 um", "-o", str(tmp_path / "bad.nc"))
     assert proc.returncode == 2 and "diameter" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "bad.nc").exists()
+
+
+def test_axon_scenario_file_runs_and_reruns_from_its_result(tmp_path):
+    # examples/axon.toml: two impulses along a 3 cm pumped squid axon, a stretch of it
+    # pump-blocked (Along); both arrive, every ion is conserved (design.md), and the saved
+    # result runs again to the same numbers
+    out = tmp_path / "axon.nc"
+    proc = nakpump("run", str(EXAMPLES / "axon.toml"), "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    first = json.loads(proc.stdout)
+    assert first["impulses_arrived"] == 2 and first["first_failure_ms"] is None
+    assert 18.0 < first["velocity_m_s"] < 20.0  # HH 1952: 18.8 m/s
+    for key in ("na", "k", "na_compartment", "k_compartment"):
+        assert first["conservation"][key] < 1e-9
+    proc = nakpump("run", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads(proc.stdout)
+    assert again["velocity_m_s"] == first["velocity_m_s"]

@@ -75,12 +75,14 @@ MAX_RATE_KHZ = 0.5  # spikes per ms per compartment the spike buffer has room fo
 
 def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Along] = (), *,
                   dt: float = 0.002, scheme: str = "strang", record: Sequence[str] | None = None,
-                  record_interval: float | None = None, threshold: float = 0.0) -> xr.Dataset:
+                  record_interval: float | None = None, threshold: float = 0.0,
+                  scenario: str | None = None) -> xr.Dataset:
     """Run the axon for `duration` ms under `protocol` with the fixed step dt (ms).
 
     record: variables of every compartment (default V) every record_interval ms
     (default dt); threshold (mV): upward crossings are each compartment's spikes
     (`spike_time`, `spike_x`), from which conduction_velocity reads arrival times.
+    scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     """
     cell = axon.compartment()
     check_run(cell, duration, dt, threshold, scheme)
@@ -144,6 +146,8 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
         "integrator": json.dumps({"method": "fixed", "scheme": scheme, "dt": dt}),
         "conservation": json.dumps(axon_conservation(axon, states)),
     }
+    if scenario is not None:
+        attrs["scenario"] = scenario  # the plain data a saved result is run again from
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

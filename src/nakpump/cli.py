@@ -223,6 +223,10 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
 
     if "cell" in ds.dims:
         return population_summary(ds, output)
+    if "x" in ds.dims:
+        from nakpump.axon import axon_summary
+
+        return {**axon_summary(ds), "output": output}
 
     last = ds.isel(time=-1)
     final = {"v_mV": float(last.v) if "v" in ds else None}
@@ -342,7 +346,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         _print_json(summary)
     else:
         c = summary["conservation"]
-        if "cells" in summary:
+        if "compartments" in summary:
+            _echo_axon(summary)
+        elif "cells" in summary:
             rate, na = summary["firing_rate_Hz"], summary["na_i_end_mM"]
             typer.echo(f"{summary['preset']}: {summary['cells']} cells, "
                        f"{summary['duration_ms']:g} ms, {summary['n_spikes']} spikes; "
@@ -397,14 +403,18 @@ def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, as
     if as_json:
         _print_json(summary)
         return
+    _echo_axon(summary)
+    if output is not None:
+        typer.echo(f"written: {output}")
+
+
+def _echo_axon(summary: dict[str, Any]) -> None:
     v = summary["velocity_m_s"]
     typer.echo(f"{summary['preset']}: {summary['length_um'] / 1000:g} mm in "
                f"{summary['compartments']} compartments, {summary['duration_ms']:g} ms; "
                f"{summary['impulses_started']} impulses started, "
                f"{summary['impulses_arrived']} arrived at the far end"
                + (f"; velocity {v:.3f} m/s" if v is not None else ""))
-    if output is not None:
-        typer.echo(f"written: {output}")
 
 
 def _run_with_progress(spec, quiet: bool, output):

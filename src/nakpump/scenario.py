@@ -238,10 +238,102 @@ def _population(data: Any) -> PopulationSpec:
     return pop
 
 
-def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+@dataclass(frozen=True)
+class AxonScenario:
+    """An axon preset, how long to run it, what happens where and when (Along for a
+    stretch: an event's `along = [start, stop]` in a file), the fixed step and recording."""
+
+    axon: Any  # model.axon.AxonSpec
+    duration: float  # ms
+    protocol: tuple = ()
+    dt: float = 0.002  # ms
+    scheme: str = "strang"
+    threshold: float = 0.0  # mV
+    record: tuple[str, ...] | None = None
+    record_interval: float | None = None  # ms
+    source: dict[str, Any] = dataclasses.field(default_factory=dict)  # the plain data
+    method: str = "fixed"
+
+    def run(self, progress: Callable[[float, float], None] | None = None,
+            output: str | os.PathLike | None = None) -> xr.Dataset:
+        """Simulate (progress is not reported: axon runs are short); with output, also
+        write the result to that NetCDF file."""
+        from nakpump.axon import simulate_axon
+        from nakpump.storage import save_netcdf
+
+        ds = simulate_axon(self.axon, self.duration, self.protocol, dt=self.dt,
+                           scheme=self.scheme, record=self.record,
+                           record_interval=self.record_interval, threshold=self.threshold,
+                           scenario=json.dumps(self.to_dict()))
+        if output is not None:
+            save_netcdf(ds, output)
+        return ds
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain data it was read from; scenario_from_dict(to_dict()) rebuilds it."""
+        return self.source
+
+
+AXON_KEYS = ("preset", "parameters", "duration", "dt", "scheme", "threshold", "record",
+             "events")
+
+
+def _axon_scenario(data: dict[str, Any]) -> AxonScenario:
+    """A scenario whose preset is an axon (model.axon.AXON_PRESETS)."""
+    from nakpump.axon import Along
+    from nakpump.model.axon import axon_preset
+
+    for key, value in data.items():
+        if key not in AXON_KEYS:
+            raise SpecError(key, value, "a key of an axon scenario: " + ", ".join(AXON_KEYS))
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise SpecError("parameters", params, "a table of dotted parameter names and values")
+    overrides = {name: value if parameter_unit(name) is None
+                 else parse_quantity(value, parameter_unit(name), f"parameters.{name}")
+                 for name, value in params.items()}
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
+    protocol = []
+    for i, ev in enumerate(events):
+        along = ev.pop("along", None) if isinstance(ev, dict) else None
+        event = _event(i, ev)
+        if along is not None:
+            if not isinstance(along, list) or len(along) != 2:
+                raise SpecError(f"events[{i}].along", along, "[start, stop], e.g. "
+                                                             "['1 mm', '2 mm']")
+            x0, x1 = (parse_quantity(a, "um", f"events[{i}].along") for a in along)
+            event = Along(event, x0, x1)
+            ev["along"] = along  # keep the plain data whole
+        protocol.append(event)
+    record = data.get("record", {})
+    if not isinstance(record, dict) or set(record) - {"variables", "interval"}:
+        raise SpecError("record", record, "a table with 'variables' and/or 'interval'")
+    if "duration" not in data:
+        raise SpecError("duration", None, "a run length, e.g. '5 ms'")
+    interval = record.get("interval")
+    variables = record.get("variables")
+    return AxonScenario(
+        axon=axon_preset(data["preset"], **overrides),
+        duration=parse_quantity(data["duration"], "ms", "duration"), protocol=tuple(protocol),
+        dt=parse_quantity(data.get("dt", 0.002), "ms", "dt"),
+        scheme=data.get("scheme", "strang"),
+        threshold=parse_quantity(data.get("threshold", 0.0), "mV", "threshold"),
+        record=None if variables is None else tuple(variables),
+        record_interval=None if interval is None else parse_quantity(interval, "ms",
+                                                                     "record.interval"),
+        source=data)
+
+
+def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
     """Validate plain data (from TOML or a saved result) into a Scenario."""
     if not isinstance(data, dict):
         raise SpecError("scenario", data, "a table of settings")
+    from nakpump.model.axon import AXON_PRESETS
+
+    if data.get("preset") in AXON_PRESETS:
+        return _axon_scenario(data)
     for key, value in data.items():
         if key not in TOP_KEYS:
             raise SpecError(key, value, "a scenario key: " + ", ".join(TOP_KEYS))
