@@ -156,3 +156,15 @@ def test_a_soma_and_its_axon_load_na_differently_in_one_run():
     cons = json.loads(ds.attrs["conservation"])
     assert max(cons["na"], cons["k"], cons["na_compartment"], cons["k_compartment"]) < 1e-9
     assert cons["charge_mV"] < 1e-6
+
+
+def test_d_lambda_rule_matches_neurons_formula():
+    # NEURON (Hines & Carnevale 2001): λ_f = 1e5·√(d/(4π·f·R_a·c_m)) µm; nseg =
+    # int((L/(d_lambda·λ_f) + 0.9)/2)·2 + 1. For the HH axon at 100 Hz: λ = 10 344 µm, so a
+    # 2 cm axon gets 21 compartments with d_lambda 0.1 and 195 with 0.01
+    axon = axon_preset("hh-axon")
+    lam = 1e5 * np.sqrt(476.0 / (4 * np.pi * 100.0 * 35.4 * 1.0))
+    for d_lambda in (0.1, 0.01):
+        expected = int((20_000.0 / (d_lambda * lam) + 0.9) / 2) * 2 + 1
+        assert axon.with_d_lambda(d_lambda).n_segments == expected
+    assert axon.with_d_lambda(0.1).n_segments == 21

@@ -91,6 +91,19 @@ class AxonSpec:
         between = [g] * (self.n_segments - 1)
         return ([2.0 * g] if self.soma is not None else []) + between
 
+    def with_d_lambda(self, d_lambda: float = 0.1, frequency: float = 100.0) -> AxonSpec:
+        """The same axon cut by NEURON's d_lambda rule: compartments no longer than d_lambda
+        times the AC length constant at `frequency` (Hz), λ_f = ½·√(d/(π·f·R_i·C_m)), in an
+        odd number (Hines & Carnevale 2001)."""
+        _check_number("d_lambda", d_lambda, lower=0.0)
+        _check_number("frequency", frequency, lower=0.0, unit="Hz")
+        d_cm = self.diameter * 1e-4
+        cap = self.membrane.capacitance * 1e-6  # F/cm²
+        lambda_um = 0.5 * math.sqrt(d_cm / (math.pi * frequency * self.axial_resistivity * cap)
+                                    ) * 1e4
+        n = int((self.length / (d_lambda * lambda_um) + 0.9) / 2) * 2 + 1
+        return self.replace(segment_length=self.length / n)
+
     def replace(self, **changes) -> AxonSpec:
         """A copy with fields replaced; dotted names reach into the membrane."""
         return _replace_paths(self, changes)
