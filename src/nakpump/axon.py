@@ -71,6 +71,7 @@ class Along:
 
 DEFAULT_RECORD = ("v",)
 MAX_RATE_KHZ = 0.5  # spikes per ms per compartment the spike buffer has room for
+MAX_VALUES = 2_000_000  # samples × compartments recorded per variable unless asked for more
 
 
 def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Along] = (), *,
@@ -80,8 +81,9 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
     """Run the axon for `duration` ms under `protocol` with the fixed step dt (ms).
 
     record: variables of every compartment (default V) every record_interval ms
-    (default dt); threshold (mV): upward crossings are each compartment's spikes
-    (`spike_time`, `spike_x`), from which conduction_velocity reads arrival times.
+    (default dt, coarsened so that each variable keeps at most 2 million numbers).
+    threshold (mV): upward crossings are each compartment's spikes (`spike_time`,
+    `spike_x`), from which conduction_velocity reads arrival times.
     scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     """
     cell = axon.compartment()
@@ -102,7 +104,10 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
     names = tuple(DEFAULT_RECORD if record is None else record)
     rec_names, rec_idx = observables(names)
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
-    rec_every = 1 if record_interval is None else steps_per_sample(record_interval, dt)
+    if record_interval is None:  # every step, coarsened to keep ≤ MAX_VALUES numbers per variable
+        rec_every = max(1, math.ceil(n_steps * n / MAX_VALUES))
+    else:
+        rec_every = steps_per_sample(record_interval, dt)
     n_rec = n_steps // rec_every + 2
     rec_t = np.empty(n_rec)
     rec_out = np.empty((n, n_rec, rec_idx.size))
