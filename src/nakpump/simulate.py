@@ -313,10 +313,11 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         times = grid.times(0, grid.size)
         rec, spikes, nfev = integrate_reference(y, p, seg_t, seg_d, times,
                                                 np.concatenate((full, rec_idx)), threshold,
-                                                method=solver, rtol=rtol, atol=atol)
+                                                method=solver, rtol=rtol, atol=atol,
+                                                max_step=h_max)
         chunks = iter([(duration, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes)])
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
-                      "nfev": int(nfev)}
+                      "h_max": h_max, "nfev": int(nfev)}
 
     def finish_attrs(audit):
         integrator.update(stats if method == "adaptive" else {})

@@ -226,13 +226,15 @@ def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
 @jit
 def conductances(y, p, v):
     """Chord conductances (mS/cm²) of all Na+, K+ and Cl− pathways at v (mV)."""
-    m = y[M]
-    pm = y[P]
+    m, h, pm = y[M], y[H], y[P]
     if int(p[P_CH_KIND]) == 3:  # instantaneous activation, AHP set by Ca2+ (Cressman 2009)
         am, bm, _, _, _, _ = cressman_rates(v)
         m = am / (am + bm)
-        pm = y[CA_I] / (1.0 + y[CA_I])
-    g_na, g_k = channel_conductances(m, y[H], y[N], pm, p[P_G_NA], p[P_G_K], p[P_G_M],
+        if p[P_G_M] > 0.0:
+            pm = y[CA_I] / (1.0 + y[CA_I])
+    if p[P_H_FROM_N] > 0.5:  # h follows n (Hübel & Dahlem 2014): algebraic, not integrated
+        h = h_from_n_huebel(y[N])
+    g_na, g_k = channel_conductances(m, h, y[N], pm, p[P_G_NA], p[P_G_K], p[P_G_M],
                                      p[P_GL_NA], p[P_GL_K])
     return g_na, g_k, p[P_GL_CL]
 

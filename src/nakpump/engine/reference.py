@@ -68,10 +68,13 @@ PIECE = 1000.0  # ms: longest stretch one solve_ivp call covers (its dense outpu
 
 
 def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
-                        method="LSODA", rtol=1e-9, atol=1e-9, first_step=None):
+                        method="LSODA", rtol=1e-9, atol=1e-9, first_step=None,
+                        max_step=np.inf):
     """Integrate y in place over the segments; return (recorded array, spike times, nfev).
 
-    rec_times (ms, sorted) are the sample times; rec_idx the observables recorded.
+    rec_times (ms, sorted) are the sample times; rec_idx the observables recorded;
+    max_step (ms) caps the solver's steps, so that it cannot stride over the onset of
+    firing after a quiet stretch (LSODA otherwise can, e.g. when a pump stops).
     """
     out = np.empty(N_STATE)
     obs = np.empty(N_OBS)
@@ -111,7 +114,7 @@ def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
             t_eval = rec_times[k_rec:hi]
             sol = solve_ivp(fun, (a, b), y, method=method, rtol=rtol, atol=atol_vec,
                             dense_output=True, events=crossing, first_step=first_step,
-                            **options)
+                            max_step=max_step, **options)
             if sol.status < 0:
                 raise RuntimeError(f"reference integration failed at t = {sol.t[-1]:g} ms: "
                                    f"{sol.message}")
