@@ -126,6 +126,8 @@ def test_long_pump_interruption_triggers_sd_and_a_short_one_does_not(name, below
 
 
 def test_potassium_puff_is_counted_and_a_large_one_triggers_sd():
+    # Hübel & Dahlem (2014) [abs]: a K+ stimulus can trigger SD. Measured here: 10 and 20 mM
+    # of K+ puffed in 1 s are buffered away, 40 mM gives one SD that recovers.
     cell = nk.preset("huebel-dahlem-2014")
     small = _run(cell, 100e3, [nk.PotassiumPuff(k_o=10.0, start=20e3, stop=21e3)],
                  record=["v", "bath_k"], record_interval=10.0)
@@ -190,7 +192,7 @@ def test_wei_hypoxia_gives_sd_with_swelling_and_everything_is_conserved(wei):
                    record=["v", "k_o", "vol_i", "o2"], record_interval=10.0)
     sd = detect_sd(hypoxic.time.values, hypoxic.v.values, k_o=hypoxic.k_o.values)
     assert sd.count == 1 and not sd.recovered  # anoxia: no way back while O2 is gone
-    assert float(hypoxic.vol_i.max()) > 1.05  # swollen by more than 5 %
+    assert float(hypoxic.vol_i.max()) > 1.05  # scipy peer: 1.103 (measure_wei.py)
     assert sd.peak_k_o[0] > 30.0
     cons = nk.conservation(hypoxic)
     assert max(cons["na"], cons["k"], cons["cl"]) < 1e-9  # issue: ≤ 1e-9 relative
@@ -254,8 +256,11 @@ def test_relaxed_rest_of_wei_matches_the_peers_long_run(wei):
     assert rest["na_i"] == pytest.approx(18.629, rel=2e-3)
     assert rest["o2"] == pytest.approx(30.092, rel=1e-3)
     assert rest["vol_i"] == pytest.approx(0.9964, abs=1e-3)
-    # pump–leak balance at that rest: the pump's Na+ efflux is 1.5× its K+ influx (3:2)
-    assert rest["na_efflux"] == pytest.approx(1.5 * rest["k_influx"], rel=1e-12)
+    # physics: at rest C·dV/dt = −(I_Na + I_K + I_Cl + I_pump) = 0, the pump's ~1.08 µA/cm²
+    # balanced by the passive currents. Measured 6e-5 µA/cm²: the split step's rest differs
+    # from the ODE's by O(h²) at the 50 ms steps the adaptive method takes at rest.
+    total = rest["i_na"] + rest["i_k"] + rest["i_cl"] + rest["i_pump"]
+    assert abs(total) < 1e-4 * rest["i_pump"]
 
 
 def test_reference_and_adaptive_agree_through_pump_interruption():

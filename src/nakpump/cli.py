@@ -258,26 +258,35 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
     return summary
 
 
-def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt,
-                        published=False):
-    from nakpump.model.presets import preset
+def _cli_events(stimulus: list[str], pump_block: list[str]) -> list:
+    """The --stimulus and --pump-block options as protocol events."""
     from nakpump.protocols import PumpBlock, Stimulus
-    from nakpump.quantities import parse_quantity, parse_span, parse_stimulus
-    from nakpump.scenario import Scenario
+    from nakpump.quantities import parse_span, parse_stimulus
+
+    events = [Stimulus(amplitude=amp, start=start, stop=stop)
+              for amp, start, stop in (parse_stimulus(t, "--stimulus") for t in stimulus)]
+    return events + [PumpBlock(start=start, stop=stop)
+                     for start, stop in (parse_span(t, "--pump-block") for t in pump_block)]
+
+
+def _cli_duration(duration: str | None) -> float:
+    from nakpump.quantities import parse_quantity
 
     if duration is None:
         raise SpecError("--duration", None, "a run length with --preset, e.g. --duration 1s")
-    events = []
-    for text in stimulus:
-        amp, start, stop = parse_stimulus(text, "--stimulus")
-        events.append(Stimulus(amplitude=amp, start=start, stop=stop))
-    for text in pump_block:
-        start, stop = parse_span(text, "--pump-block")
-        events.append(PumpBlock(start=start, stop=stop))
+    return parse_quantity(duration, "ms", "--duration")
+
+
+def _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method, dt,
+                        published=False):
+    from nakpump.model.presets import preset
+    from nakpump.quantities import parse_quantity
+    from nakpump.scenario import Scenario
+
     return Scenario(cell=preset(preset_name, published=published, **_overrides(set_)),
-                    duration=parse_quantity(duration, "ms", "--duration"),
-                    protocol=tuple(events), method=method,
-                    dt=parse_quantity(dt, "ms", "--dt"))
+                    duration=_cli_duration(duration),
+                    protocol=tuple(_cli_events(stimulus, pump_block)), method=method,
+                    dt=parse_quantity(dt or "0.025 ms", "ms", "--dt"))
 
 
 @app.command()
@@ -301,7 +310,8 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                    help="auto (fixed ≤ 10 s < adaptive), fixed, adaptive or "
                                         "reference."),
         scheme: str = typer.Option("strang", "--scheme", help="strang (2nd order) or euler."),
-        dt: str = typer.Option("0.025 ms", "--dt", help="Fixed step."),
+        dt: str | None = typer.Option(None, "--dt", help="Fixed step (default 0.025 ms; "
+                                                         "0.002 ms for an axon)."),
         rtol: float | None = typer.Option(None, "--rtol", help="adaptive/reference rtol."),
         atol: float | None = typer.Option(None, "--atol", help="adaptive/reference atol."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")
@@ -382,21 +392,13 @@ def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, as
     """`nakpump run --preset <axon>`: stimuli at the x = 0 end, pump blocks everywhere."""
     from nakpump.axon import axon_summary, simulate_axon
     from nakpump.model.axon import axon_preset
-    from nakpump.protocols import PumpBlock, Stimulus
-    from nakpump.quantities import parse_quantity, parse_span, parse_stimulus
+    from nakpump.quantities import parse_quantity
     from nakpump.storage import save_netcdf
 
-    if duration is None:
-        raise SpecError("--duration", None, "a run length with --preset, e.g. --duration 5ms")
-    events = [Stimulus(amplitude=a, start=s0, stop=s1)
-              for a, s0, s1 in (parse_stimulus(text, "--stimulus") for text in stimulus)]
-    events += [PumpBlock(start=s0, stop=s1)
-               for s0, s1 in (parse_span(text, "--pump-block") for text in pump_block)]
     axon = axon_preset(name, **_overrides(set_))
-    # an axon's default step is 2 µs (the impulse's front is steep), not a cell's 25 µs
-    step = parse_quantity("0.002 ms" if dt == "0.025 ms" else dt, "ms", "--dt")
-    ds = simulate_axon(axon, parse_quantity(duration, "ms", "--duration"), events, dt=step,
-                       scheme=scheme, record_interval=step * max(1, round(0.01 / step)))
+    step = parse_quantity(dt or "0.002 ms", "ms", "--dt")  # impulse fronts are steep
+    ds = simulate_axon(axon, _cli_duration(duration), _cli_events(stimulus, pump_block),
+                       dt=step, scheme=scheme, record_interval=step * max(1, round(0.01 / step)))
     if output is not None:
         save_netcdf(ds, output)
     summary = {**axon_summary(ds), "output": None if output is None else str(output)}

@@ -286,44 +286,61 @@ def _axon_scenario(data: dict[str, Any]) -> AxonScenario:
     for key, value in data.items():
         if key not in AXON_KEYS:
             raise SpecError(key, value, "a key of an axon scenario: " + ", ".join(AXON_KEYS))
-    params = data.get("parameters", {})
-    if not isinstance(params, dict):
-        raise SpecError("parameters", params, "a table of dotted parameter names and values")
-    overrides = {name: value if parameter_unit(name) is None
-                 else parse_quantity(value, parameter_unit(name), f"parameters.{name}")
-                 for name, value in params.items()}
-    events = data.get("events", [])
-    if not isinstance(events, list):
-        raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
     protocol = []
-    for i, ev in enumerate(events):
-        along = ev.pop("along", None) if isinstance(ev, dict) else None
-        event = _event(i, ev)
-        if along is not None:
-            if not isinstance(along, list) or len(along) != 2:
-                raise SpecError(f"events[{i}].along", along, "[start, stop], e.g. "
-                                                             "['1 mm', '2 mm']")
-            x0, x1 = (parse_quantity(a, "um", f"events[{i}].along") for a in along)
-            event = Along(event, x0, x1)
-            ev["along"] = along  # keep the plain data whole
-        protocol.append(event)
-    record = data.get("record", {})
-    if not isinstance(record, dict) or set(record) - {"variables", "interval"}:
-        raise SpecError("record", record, "a table with 'variables' and/or 'interval'")
-    if "duration" not in data:
-        raise SpecError("duration", None, "a run length, e.g. '5 ms'")
-    interval = record.get("interval")
-    variables = record.get("variables")
+    for i, ev in enumerate(_event_tables(data)):
+        if not (isinstance(ev, dict) and "along" in ev):
+            protocol.append(_event(i, ev))
+            continue
+        along = ev["along"]
+        if not isinstance(along, list) or len(along) != 2:
+            raise SpecError(f"events[{i}].along", along, "[start, stop], e.g. ['1 mm', '2 mm']")
+        x0, x1 = (parse_quantity(a, "um", f"events[{i}].along") for a in along)
+        protocol.append(Along(_event(i, {k: v for k, v in ev.items() if k != "along"}), x0, x1))
+    variables, interval = _record_table(data)
     return AxonScenario(
-        axon=axon_preset(data["preset"], **overrides),
-        duration=parse_quantity(data["duration"], "ms", "duration"), protocol=tuple(protocol),
+        axon=axon_preset(data["preset"], **_parameter_overrides(data)),
+        duration=_duration(data), protocol=tuple(protocol),
         dt=parse_quantity(data.get("dt", 0.002), "ms", "dt"),
         scheme=data.get("scheme", "strang"),
         threshold=parse_quantity(data.get("threshold", 0.0), "mV", "threshold"),
-        record=None if variables is None else tuple(variables),
-        record_interval=None if interval is None else parse_quantity(interval, "ms",
-                                                                     "record.interval"),
-        source=data)
+        record=variables, record_interval=interval, source=data)
+
+
+def _parameter_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    """The [parameters] table: dotted names → values in internal units."""
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise SpecError("parameters", params, "a table of dotted parameter names and values")
+    return {name: value if parameter_unit(name) is None
+            else parse_quantity(value, parameter_unit(name), f"parameters.{name}")
+            for name, value in params.items()}
+
+
+def _record_table(data: dict[str, Any]) -> tuple[tuple[str, ...] | None, float | None]:
+    """The [record] table: (variable names or None, interval in ms or None)."""
+    record = data.get("record", {})
+    if not isinstance(record, dict) or set(record) - {"variables", "interval"}:
+        raise SpecError("record", record, "a table with 'variables' and/or 'interval'")
+    variables = record.get("variables")
+    if variables is not None and (not isinstance(variables, list)
+                                  or not all(isinstance(v, str) for v in variables)):
+        raise SpecError("record.variables", variables, "a list of variable names")
+    interval = record.get("interval")
+    return (None if variables is None else tuple(variables),
+            None if interval is None else parse_quantity(interval, "ms", "record.interval"))
+
+
+def _event_tables(data: dict[str, Any]) -> list:
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
+    return events
+
+
+def _duration(data: dict[str, Any]) -> float:
+    if "duration" not in data:
+        raise SpecError("duration", None, "a run length, e.g. '2 s'")
+    return parse_quantity(data["duration"], "ms", "duration")
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
@@ -339,14 +356,7 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
             raise SpecError(key, value, "a scenario key: " + ", ".join(TOP_KEYS))
     if ("preset" in data) == ("cell" in data):
         raise SpecError("preset", data.get("preset"), "exactly one of 'preset' or 'cell'")
-    overrides = {}
-    params = data.get("parameters", {})
-    if not isinstance(params, dict):
-        raise SpecError("parameters", params, "a table of dotted parameter names and values")
-    for name, value in params.items():
-        unit = parameter_unit(name)
-        field = f"parameters.{name}"
-        overrides[name] = value if unit is None else parse_quantity(value, unit, field)
+    overrides = _parameter_overrides(data)
     if "preset" in data:
         v_rest = data.get("v_rest")
         if v_rest is not None:
@@ -361,25 +371,15 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
         cell = spec_from_dict(data["cell"])
         if overrides:
             cell = cell.replace(**overrides)
-    if "duration" not in data:
-        raise SpecError("duration", None, "a run length, e.g. '2 s'")
-    record = data.get("record", {})
-    if not isinstance(record, dict) or set(record) - {"variables", "interval"}:
-        raise SpecError("record", record, "a table with 'variables' and/or 'interval'")
-    variables = record.get("variables")
-    if variables is not None and (not isinstance(variables, list)
-                                  or not all(isinstance(v, str) for v in variables)):
-        raise SpecError("record.variables", variables, "a list of variable names")
-    interval = record.get("interval")
-    events = data.get("events", [])
-    if not isinstance(events, list):
-        raise SpecError("events", events, "a list of event tables ([[events]] in TOML)")
+    duration = _duration(data)
+    variables, interval = _record_table(data)
+    events = _event_tables(data)
     population = None if data.get("population") is None else _population(data["population"])
     if population is not None and data.get("method", "auto") not in ("auto", "fixed"):
         raise SpecError("method", data["method"], "'fixed' (or 'auto') for a population")
     return Scenario(
         cell=cell,
-        duration=parse_quantity(data["duration"], "ms", "duration"),
+        duration=duration,
         protocol=tuple(_event(i, ev) for i, ev in enumerate(events)),
         method=data.get("method", "auto"),
         scheme=data.get("scheme", "strang"),
@@ -389,9 +389,8 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
         atol=None if data.get("atol") is None else parse_quantity(data["atol"], "1", "atol"),
         h_max=parse_quantity(data.get("h_max", 50.0), "ms", "h_max"),
         threshold=parse_quantity(data.get("threshold", 0.0), "mV", "threshold"),
-        record=None if variables is None else tuple(variables),
-        record_interval=None if interval is None else parse_quantity(interval, "ms",
-                                                                     "record.interval"),
+        record=variables,
+        record_interval=interval,
         population=population,
     )
 

@@ -344,7 +344,7 @@ __all__ = ["RestingState", "SteadyStateError", "at_rest", "balance_impermeants",
 
 
 RELAX_VARIABLES = ("v", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "e_na", "e_k", "e_cl",
-                   "i_pump", "pump_rate")
+                   "i_na", "i_k", "i_cl", "i_pump", "pump_rate")
 
 
 def relaxed_rest(cell: CellSpec, duration: float = 3_600_000.0) -> dict[str, float]:
@@ -352,8 +352,8 @@ def relaxed_rest(cell: CellSpec, duration: float = 3_600_000.0) -> dict[str, flo
     running it with the adaptive integrator: for cells whose rest involves exchange with
     glia, a bath, cotransporters, O2 or a changing volume (resting_state refuses those).
 
-    Returns the final V (mV), concentrations (mM), reversal potentials (mV), pump current
-    (µA/cm²) and turnover (cycles/s/µm²), its Na+/K+/ATP fluxes (pmol/(s·cm²)), the
+    Returns the final V (mV), concentrations (mM), reversal potentials (mV), passive and
+    pump currents (µA/cm²), pump turnover (cycles/s/µm²), its Na+/K+/ATP fluxes (pmol/(s·cm²)), the
     relative volume and O2 (mg/L) where the cell has them, the spikes fired on the way,
     and how far V still moved over the last tenth of the run (`drift_mV`).
     """

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from nakpump.errors import SpecError
+from nakpump.model.spec import _check_number
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -37,21 +38,6 @@ MS_PER_S = 1000.0
 
 
 # ------------------------------------------------------------------ validation
-
-
-def _number(name: str, value: Any, *, lower: float | None = None, strict: bool = True,
-            unit: str = "") -> float:
-    """Return value as a float; SpecError unless it is a finite real above ``lower``."""
-    allowed = "a finite number"
-    if lower is not None:
-        allowed += f" {'>' if strict else '≥'} {lower:g}"
-    if unit:
-        allowed += f" ({unit})"
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise SpecError(name, value, allowed)
-    if lower is not None and (value <= lower if strict else value < lower):
-        raise SpecError(name, value, allowed)
-    return float(value)
 
 
 def _samples(name: str, values: ArrayLike, unit: str) -> NDArray[np.float64]:
@@ -190,10 +176,12 @@ def detect_bursts(spike_times: ArrayLike, *, gap: float = 1000.0, min_spikes: in
     """
     s = _samples("spike_times", spike_times, "ms")
     _increasing("spike_times", s, strict=False)
-    gap = _number("gap", gap, lower=0.0, unit="ms")
+    _check_number("gap", gap, lower=0.0, unit="ms")
+    gap = float(gap)
     if isinstance(min_spikes, bool) or not isinstance(min_spikes, Integral) or min_spikes < 1:
         raise SpecError("min_spikes", min_spikes, "an integer ≥ 1")
-    t_start = _number("t_start", t_start, unit="ms")
+    _check_number("t_start", t_start, unit="ms")
+    t_start = float(t_start)
 
     s = s[s >= t_start]
     if s.size == 0:
@@ -301,8 +289,9 @@ def detect_sd(time: ArrayLike, v: ArrayLike, *, threshold: float = -30.0,
     if k_o is not None:
         k_arr = _samples("k_o", k_o, "mM")
         _same_length("k_o", k_arr, t)
-    threshold = _number("threshold", threshold, unit="mV")
-    min_duration = _number("min_duration", min_duration, lower=0.0, strict=False, unit="ms")
+    _check_number("threshold", threshold, unit="mV")
+    _check_number("min_duration", min_duration, lower=0.0, strict=False, unit="ms")
+    threshold, min_duration = float(threshold), float(min_duration)
 
     above = v_arr >= threshold
     step = np.diff(above.astype(np.int8))

@@ -20,51 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from nakpump._jit import jit
-from nakpump.biophysics.ions import nernst
-from nakpump.biophysics.pumps import pump_current
-from nakpump.engine.cell import (
-    _gates_block,
-    _membrane_block,
-    channel_conductances,
-    ion_currents,
-    pump_rate_of,
-)
+from nakpump.engine.cell import _gates_block, _ion_currents, _membrane_block
 from nakpump.engine.layout import (
-    CL_I,
-    CL_O,
-    D_ATP,
-    D_BLOCK,
     D_CLAMP,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
     D_V_CLAMP,
-    K_I,
-    K_O,
-    NA_I,
-    NA_O,
-    P_ATP_NORMAL,
     P_CAP,
-    P_G_K,
-    P_G_M,
-    P_G_NA,
-    P_GL_CL,
-    P_GL_K,
-    P_GL_NA,
-    P_KM_ATP,
-    P_PUMP_A,
-    P_PUMP_B,
-    P_PUMP_C,
-    P_PUMP_D,
-    P_PUMP_KIND,
-    P_PUMP_MAX,
     P_PUMP_V,
-    P_RT_F,
     P_SCHEME,
-    H,
-    M,
-    N,
-    P,
     V,
 )
 
@@ -75,23 +40,10 @@ AREA_TO_NA = 1e-5  # µA/cm² × µm² → nA (and µF/cm² × µm² → nF, mS/
 def linearised_membrane(Yb, Pb, Db, net, g_tot):
     """Each lane's net outward membrane current minus injected current (µA/cm²) and the
     slope conductance of its ion currents (mS/cm²) at its present state, into net and
-    g_tot: the linearisation engine.cell's membrane step uses."""
-    kind = int(Pb[P_PUMP_KIND, 0])
+    g_tot: the linearisation engine.cell's membrane step uses, from the same functions."""
     for j in range(Yb.shape[1]):
-        v = Yb[V, j]
-        rt_f = Pb[P_RT_F, j]
-        e_na = nernst(rt_f, 1.0, Yb[NA_O, j], Yb[NA_I, j])
-        e_k = nernst(rt_f, 1.0, Yb[K_O, j], Yb[K_I, j])
-        e_cl = nernst(rt_f, -1.0, Yb[CL_O, j], Yb[CL_I, j])
-        g_na, g_k = channel_conductances(Yb[M, j], Yb[H, j], Yb[N, j], Yb[P, j],
-                                         Pb[P_G_NA, j], Pb[P_G_K, j], Pb[P_G_M, j],
-                                         Pb[P_GL_NA, j], Pb[P_GL_K, j])
-        g_cl = Pb[P_GL_CL, j]
-        i_pump = pump_current(pump_rate_of(
-            kind, v, Yb[NA_I, j], Yb[NA_O, j], Yb[K_O, j], rt_f, Pb[P_PUMP_MAX, j],
-            Pb[P_PUMP_A, j], Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j],
-            Pb[P_KM_ATP, j], Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
-        i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
+        i_na, i_k, i_cl, g_na, g_k, g_cl, _, _, _, i_pump = _ion_currents(
+            Yb[:, j], Pb[:, j], Db[:, j], Yb[V, j])
         net[j] = (i_na + i_k + i_cl - (1.0 - Pb[P_PUMP_V, j]) * i_pump
                   - (Db[D_STIM_NA, j] + Db[D_STIM_K, j] + Db[D_STIM_CL, j]))
         g_tot[j] = g_na + g_k + g_cl

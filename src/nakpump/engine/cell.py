@@ -147,7 +147,6 @@ from nakpump.engine.layout import (
     P_STIM_ION,
     P_TAU_CA,
     P_TAU_M_MAX,
-    P_TISSUE,
     P_VOL_RATIO,
     P_VOL_SCALE,
     P_VOL_SWELL,
@@ -272,6 +271,13 @@ def o2_factor(y, p):
 
 
 @jit_inline
+def has_tissue(Pb, j):
+    """Whether lane j's outside is closed and its concentrations move: then glia, a bath,
+    cotransporters, O2, volume and K+ puffs act there (the tissue phase)."""
+    return Pb[P_FLUX_O, j] != 0.0 and Pb[P_DYNAMIC, j] != 0.0
+
+
+@jit_inline
 def outside_volume(Pb, j, w):
     """Extracellular volume relative to its initial when the cell's is w (relative): the
     extracellular space gives up what the cell gains."""
@@ -337,14 +343,14 @@ def step_block(Yb, Pb, Db, dt):
     1: Strang splitting, gates for dt/2 at the old V, V and concentrations by the
     linearised trapezoidal rule, gates for dt/2 at the new V: second order.
     Both keep C·ΔV = Δt·(Σ injected − Σ membrane currents) exactly. Glia and
-    bath exchange (P_TISSUE) are one more split phase, after the membrane (0)
+    bath exchange of a closed outside are one more split phase, after the membrane (0)
     or for dt/2 on either side of the rest (1).
 
     Each phase is one loop over lanes with no branch that differs between lanes
     (model kinds are dispatched outside the loops), so the compiler vectorises it
     across cells; a single cell is a block of one.
     """
-    tissue = Pb[P_TISSUE, 0] != 0.0
+    tissue = has_tissue(Pb, 0)
     if Pb[P_SCHEME, 0] == 0.0:
         _membrane_block(Yb, Pb, Db, dt, 1.0)
         _gates_block(Yb, Pb, dt)
@@ -369,7 +375,7 @@ def _membrane_block(Yb, Pb, Db, dt, theta):
     closed = False
     for j in range(Yb.shape[1]):
         has_cl = has_cl or Pb[P_GL_CL, j] != 0.0
-        closed = closed or (Pb[P_FLUX_O, j] != 0.0 and Pb[P_DYNAMIC, j] != 0.0)
+        closed = closed or has_tissue(Pb, j)
     if kind == 0:
         _membrane_variants(Yb, Pb, Db, dt, theta, 0, has_cl, closed)
     elif kind == 1:
@@ -683,7 +689,8 @@ def rhs(y, p, d, out):
         vo = outside_volume(pb, 0, w)
         f_i = p[P_FLUX_I]
         f_o = p[P_FLUX_O]
-        if p[P_TISSUE] != 0.0:  # per the volumes as they are now
+        tissue = has_tissue(pb, 0)
+        if tissue:  # per the volumes as they are now
             f_i /= w
             f_o /= vo
         k_neutral = p[P_K_NEUTRAL]
@@ -694,7 +701,7 @@ def rhs(y, p, d, out):
         out[NA_O] = f_o * i_na
         out[K_O] = f_o * i_k
         out[CL_O] = -f_cl * f_o * i_cl
-        if p[P_TISSUE] != 0.0:
+        if tissue:
             r = _exchange_derivatives(pb, d.reshape((N_DRIVE, 1)), 0, v, y[NA_I], y[K_I],
                                       y[CL_I], y[NA_O], y[K_O], y[CL_O], y[K_BUFFER], y[O2],
                                       w)

@@ -59,7 +59,6 @@ from nakpump.engine.layout import (
     P_STIM_ION,
     P_TAU_CA,
     P_TAU_M_MAX,
-    P_TISSUE,
     P_VT,
     PUMP_KIND_CODE,
     H,
@@ -124,8 +123,6 @@ def _tissue_parameters(cell: CellSpec, p: np.ndarray) -> None:
         b = cell.bath
         p[P_BATH_RATE_NA], p[P_BATH_RATE_K], p[P_BATH_RATE_CL] = (
             b.rate_na / 1000.0, b.rate_k / 1000.0, b.rate_cl / 1000.0)
-    # Every closed, dynamic outside takes the tissue phase: it is where K+ puffs arrive.
-    p[P_TISSUE] = 1.0 if (cell.closed and cell.concentrations == "dynamic") else 0.0
     if cell.closed:
         p[L.P_VOL_RATIO] = cell.volume / cell.outside_volume
     if cell.glia is not None:

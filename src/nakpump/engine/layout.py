@@ -92,42 +92,42 @@ P_FIX_CL = 28  # 1 = Cl− concentrations held
 P_G_CA = 29  # mS/cm², drives Ca2+ entry into CA_I
 P_E_CA = 30  # mV
 P_TAU_CA = 31  # ms
-# Tissue (CellSpec.glia, CellSpec.bath); P_TISSUE = 1 when any is present:
-P_TISSUE = 32
-P_GLIA_MAX = 33  # mM/ms, sigmoid K+ uptake by glia
-P_GLIA_HALF = 34  # mM
-P_GLIA_SLOPE = 35  # mM
-P_BUF_TOTAL = 36  # mM of extracellular volume
-P_BUF_OFF = 37  # 1/ms, unbinding; binding k_on = P_BUF_OFF/(1 + exp((half − k_o)/slope)) per mM
-P_BUF_HALF = 38  # mM
-P_BUF_SLOPE = 39  # mM
-P_BATH_RATE_NA = 40  # 1/ms, diffusive exchange of the extracellular space with the bath
-P_BATH_RATE_K = 41
-P_BATH_RATE_CL = 42
+# Tissue (CellSpec.glia, CellSpec.bath; engine.cell's tissue phase runs for every closed,
+# dynamic outside):
+P_GLIA_MAX = 32  # mM/ms, sigmoid K+ uptake by glia
+P_GLIA_HALF = 33  # mM
+P_GLIA_SLOPE = 34  # mM
+P_BUF_TOTAL = 35  # mM of extracellular volume
+P_BUF_OFF = 36  # 1/ms, unbinding; binding k_on = P_BUF_OFF/(1 + exp((half − k_o)/slope)) per mM
+P_BUF_HALF = 37  # mM
+P_BUF_SLOPE = 38  # mM
+P_BATH_RATE_NA = 39  # 1/ms, diffusive exchange of the extracellular space with the bath
+P_BATH_RATE_K = 40
+P_BATH_RATE_CL = 41
 # Wei, Ullah & Schiff (2014): cotransporters, cell volume and O2 (CellSpec.cotransport,
 # volume_law, oxygen); rates per ms of the inside concentration for transporters.
-P_KCC2 = 43  # mM/ms
-P_NKCC1 = 44  # mM/ms
-P_NKCC1_K_HALF = 45  # mM
-P_VOLUME = 46  # 1 = the cell volume follows osmosis
-P_VOL_RATIO = 47  # initial Vol_i/Vol_o
-P_VOL_TAU = 48  # ms
-P_VOL_SWELL = 49  # largest relative swelling
-P_VOL_SCALE = 50  # mM of osmotic gradient
-P_IMP_I = 51  # mM of impermeant solute inside at the initial volume
-P_IMP_O = 52  # mM of impermeant solute outside at its initial volume
-P_BATH_COLLAPSE = 53  # Vol_i/Vol_o at which bath exchange fails (with a volume law)
-P_BATH_COLLAPSE_SLOPE = 54
-P_OXYGEN = 55  # 1 = O2 limits the pumps
-P_O2_HALF = 56  # mg/L, pump at half capacity
-P_O2_SLOPE = 57  # mg/L
-P_O2_USE = 58  # mg/L of O2 per mM (of cell volume) of pump cycles (Wei's α)
-P_O2_RATE = 59  # 1/ms, O2 supply from the bath
-P_O2_FAIL_HALF = 60  # mg/L of bath O2 below which glia and bath exchange fail
-P_O2_FAIL_SLOPE = 61  # mg/L
-P_GLIA_PUMP_MAX = 62  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
-P_GLIA_PUMP_HALF = 63  # mM of [K]o
-N_PARAM = 64
+P_KCC2 = 42  # mM/ms
+P_NKCC1 = 43  # mM/ms
+P_NKCC1_K_HALF = 44  # mM
+P_VOLUME = 45  # 1 = the cell volume follows osmosis
+P_VOL_RATIO = 46  # initial Vol_i/Vol_o
+P_VOL_TAU = 47  # ms
+P_VOL_SWELL = 48  # largest relative swelling
+P_VOL_SCALE = 49  # mM of osmotic gradient
+P_IMP_I = 50  # mM of impermeant solute inside at the initial volume
+P_IMP_O = 51  # mM of impermeant solute outside at its initial volume
+P_BATH_COLLAPSE = 52  # Vol_i/Vol_o at which bath exchange fails (with a volume law)
+P_BATH_COLLAPSE_SLOPE = 53
+P_OXYGEN = 54  # 1 = O2 limits the pumps
+P_O2_HALF = 55  # mg/L, pump at half capacity
+P_O2_SLOPE = 56  # mg/L
+P_O2_USE = 57  # mg/L of O2 per mM (of cell volume) of pump cycles (Wei's α)
+P_O2_RATE = 58  # 1/ms, O2 supply from the bath
+P_O2_FAIL_HALF = 59  # mg/L of bath O2 below which glia and bath exchange fail
+P_O2_FAIL_SLOPE = 60  # mg/L
+P_GLIA_PUMP_MAX = 61  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
+P_GLIA_PUMP_HALF = 62  # mM of [K]o
+N_PARAM = 63
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
 PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}

@@ -48,11 +48,13 @@ class AxonSpec:
         if self.soma is not None:
             if not isinstance(self.soma, CellSpec) or self.soma.closed:
                 raise SpecError("soma", self.soma, "None or a CellSpec in a bath")
-            for part in ("channels.kind", "pump", "concentrations"):
-                mine, theirs = (_field(c, part) for c in (self.soma, self.membrane))
-                if type(mine) is not type(theirs) or (isinstance(mine, str) and mine != theirs):
-                    raise SpecError(f"soma.{part}", mine, f"the axon membrane's ({theirs}): "
-                                                          "one kernel steps them together")
+            # one kernel steps soma and axon together: the model's kinds must agree
+            for part, mine, theirs in (
+                    ("channels.kind", self.soma.channels.kind, self.membrane.channels.kind),
+                    ("pump", type(self.soma.pump).__name__, type(self.membrane.pump).__name__),
+                    ("concentrations", self.soma.concentrations, self.membrane.concentrations)):
+                if mine != theirs:
+                    raise SpecError(f"soma.{part}", mine, f"the axon membrane's ({theirs})")
 
     @property
     def n_segments(self) -> int:
@@ -107,12 +109,6 @@ class AxonSpec:
     def replace(self, **changes) -> AxonSpec:
         """A copy with fields replaced; dotted names reach into the membrane."""
         return _replace_paths(self, changes)
-
-
-def _field(obj, path: str):
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 # --- presets --------------------------------------------------------------------------------

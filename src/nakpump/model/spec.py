@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field, fields
+from numbers import Real
 from typing import Any, Literal
 
 from nakpump.errors import SpecError
@@ -31,7 +32,7 @@ def _check_number(name: str, value: Any, *, lower: float | None = None,
         allowed += f" and ≤ {upper:g}"
     if unit:
         allowed += f" ({unit})"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, Real):  # numpy scalars too
         raise SpecError(name, value, allowed)
     if not math.isfinite(value):
         raise SpecError(name, value, allowed)
