@@ -11,7 +11,7 @@ import numba
 
 jit = numba.njit(cache=True, fastmath=False, error_model="numpy")
 
-# For the per-lane loops of engine.cell.step_block: inlined at numba's IR level into the
+# For the per-lane loops of engine.cell.step_tile: inlined at numba's IR level into the
 # function that dispatches on the model's kinds, so that each loop is compiled with its
 # kinds as constants (branches folded, the loop vectorised across cells).
 jit_inline = numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")

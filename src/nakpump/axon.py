@@ -1,7 +1,7 @@
 """Simulate an axon: the compartments of an AxonSpec stepped together, as one labelled Dataset.
 
 Data flow as for one cell: the spec becomes flat arrays (one column per compartment),
-the fixed-step kernel (engine.fixed.integrate_block with the cable's axial coupling,
+the fixed-step kernel (engine.fixed.integrate_cable: the cable's axial coupling,
 engine.cable) integrates them, and the result comes back with dims `x` (µm along the
 axon) and `time` (ms), each compartment's spike times on `spike`, and a conservation
 report for the whole axon and the worst compartment.
@@ -25,7 +25,7 @@ import xarray as xr
 
 from nakpump import __version__
 from nakpump.engine.compile import cell_parameters, initial_state
-from nakpump.engine.fixed import integrate_block
+from nakpump.engine.fixed import integrate_cable
 from nakpump.engine.layout import (
     N_DRIVE,
     N_STATE,
@@ -116,7 +116,7 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
     capacity = int(duration * MAX_RATE_KHZ) + 16
     spikes = np.empty((n, capacity))
     n_spk = np.zeros(n, dtype=np.int64)
-    got, n_audit = integrate_block(ys, ps, seg_t, seg_d, dt, 0, n_steps, rec_every, rec_idx,
+    got, n_audit = integrate_cable(ys, ps, seg_t, seg_d, dt, 0, n_steps, rec_every, rec_idx,
                                    rec_t, rec_out, audit_every, audit, threshold, spikes,
                                    n_spk, area, g_axial)
     states = np.moveaxis(audit[:n_audit], 2, 1)  # (audits, compartments, N_STATE)

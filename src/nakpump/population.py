@@ -46,6 +46,7 @@ from nakpump.engine.layout import (
     P_SCHEME,
     Q_PUMP,
     STATE_NAMES,
+    TILE,
     VOL_I,
     V,
 )
@@ -68,7 +69,7 @@ from nakpump.storage import ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
 STARTS = ("stored", "rest")
-BLOCK = 16  # cells stepped together (one vectorised loop per phase; benchmarks/population.py)
+BLOCK = TILE  # cells stepped together, vectorised (engine.cell.step_tile)
 DEFAULT_RECORD = ("v", "na_i", "k_i", "i_pump")  # for populations of up to SPIKES_ONLY_ABOVE
 SPIKES_ONLY_ABOVE = 1000  # cells; larger populations record spikes and summaries only
 MAX_DEFAULT_VALUES = 20_000_000  # recorded values kept by default (160 MB)

@@ -1,7 +1,7 @@
 """Error-controlled integration: the fixed step, sized by step doubling, extrapolated.
 
-Each attempt takes the cell's own step (engine.cell.step_block on a block of
-one, of order q: 1 for the backward-Euler scheme, 2 for the Strang scheme) once
+Each attempt takes the cell's own step (engine.cell.step_tile on one lane, of
+order q: 1 for the backward-Euler scheme, 2 for the Strang scheme) once
 with h and twice with h/2. Their difference estimates the local error; the
 accepted state is the Richardson extrapolation y½ + (y½ − y₁)/(2^q − 1), one
 order higher. Because both candidate states keep every linear invariant (each
@@ -20,32 +20,38 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.cell import enter_segment, observe, step_block
+from nakpump.engine.cell import enter_segment, load_tile, load_tile_drives, observe, step_tile
 from nakpump.engine.layout import (
     COMP_NA_I,
     N_DRIVE,
     N_OBS,
     N_PARAM,
+    N_STATE,
     NA_I,
     P_VOL_RATIO,
     P_VOLUME,
+    TILE,
+    TILE_SIZE,
     VOL_I,
     V,
 )
 
 
 @numba.njit(cache=True)
-def _attempt(y, p2, d2, h, full, half):
-    """One h step and two h/2 steps from y into full and half (no change to y).
-
-    full, half, p2, d2: the state, parameter and drive arrays of one cell as a block of
-    one (engine.cell.step_block's layout: one column), made once by the caller.
-    """
-    full[:, 0] = y
-    step_block(full, p2, d2, h)
-    half[:, 0] = y
-    step_block(half, p2, d2, 0.5 * h)
-    step_block(half, p2, d2, 0.5 * h)
+def _attempt(y, tile, h, full, half):
+    """One h step and two h/2 steps from y into full and half (no change to y), in lane 0
+    of a tile that holds the cell's parameters and drives."""
+    one = np.int64(1)  # not a literal 1: numba would compile the step again for it
+    for i in range(N_STATE):
+        tile[i * TILE] = y[i]
+    step_tile(tile, one, h)
+    for i in range(N_STATE):
+        full[i] = tile[i * TILE]
+        tile[i * TILE] = y[i]
+    step_tile(tile, one, 0.5 * h)
+    step_tile(tile, one, 0.5 * h)
+    for i in range(N_STATE):
+        half[i] = tile[i * TILE]
 
 
 @numba.njit(cache=True)
@@ -149,9 +155,9 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     expo = 1.0 / (order + 1.0)  # the local error estimate scales as h^(order+1)
     y_full = np.empty(n)
     y_half = np.empty(n)
-    y_full2 = y_full.reshape((n, 1))  # the same memory, as blocks of one cell
-    y_half2 = y_half.reshape((n, 1))
     p2 = p.reshape((N_PARAM, 1))
+    tile = np.empty(TILE_SIZE)
+    load_tile(tile, y.reshape((n, 1)), p2)
     y_new = np.empty(n)
     y_rec = np.empty(n)
     obs = np.empty(N_OBS)
@@ -171,7 +177,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
     stop = False
     while s < n_seg and not stop:
         d = seg_d[s]
-        d2 = np.ascontiguousarray(d).reshape((N_DRIVE, 1))
+        load_tile_drives(tile, np.ascontiguousarray(d).reshape((N_DRIVE, 1)))
         if not entered:
             enter_segment(y, p, d)
             t = seg_t[s]
@@ -194,7 +200,7 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             last = t + h >= t_end - 1e-12 * max(1.0, abs(t_end))
             if last:
                 h = t_end - t
-            _attempt(y, p2, d2, h, y_full2, y_half2)
+            _attempt(y, tile, h, y_full, y_half)
             err = 0.0
             for j in err_idx:
                 y_new[j] = y_half[j] + weight * (y_half[j] - y_full[j])

@@ -93,7 +93,7 @@ def axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, net, g_tot, lower, diag,
 def step_cable(Yb, Pb, Db, Dw, area, g_axial, dt, work):
     """Advance every compartment of a cable by dt (ms) in place. Yb, Pb, Db: state,
     parameters and drives with one column per compartment (engine.layout); Dw: scratch
-    drives of the same shape; work: scratch (7, n). Scheme as engine.cell.step_block
+    drives of the same shape; work: scratch (7, n). Scheme as engine.cell.step_tile
     (Pb[P_SCHEME]: 0 backward Euler, 1 Strang with the trapezoidal membrane step)."""
     theta = 1.0 if Pb[P_SCHEME, 0] == 0.0 else 0.5
     if theta == 0.5:

@@ -1,10 +1,11 @@
 """A cell's biophysics on flat arrays: currents, the fixed step and the ODE right-hand side.
 
 Written once as numba functions over (y, p, d) laid out in engine.layout.
-The step works on a block of cells held in columns (step_block: one column
-per cell, B ≥ 1), so that one cell (a block of one), a population (blocks of
-cells in a prange) and the adaptive integrator all take the same step; the
-scipy reference integrator uses rhs, built from the same scalar biophysics.
+The step works on a tile of up to layout.TILE cells (step_tile), so that one
+cell (a tile with one lane), a population (tiles of cells in a prange) and the
+adaptive integrator all take the same step; a cable's compartments take its
+phases as one block of any width (engine.cable). The scipy reference integrator
+uses rhs, built from the same scalar biophysics.
 Nothing here validates or allocates; specs are checked before they become
 arrays.
 
@@ -154,10 +155,15 @@ from nakpump.engine.layout import (
     P_VOLUME,
     P_VT,
     Q_CL,
+    Q_INJ_CL,
+    Q_INJ_K,
     Q_INJ_NA,
     Q_K,
     Q_NA,
     Q_PUMP,
+    TILE,
+    TILE_D,
+    TILE_P,
     VOL_I,
     H,
     M,
@@ -206,14 +212,14 @@ def ahp_calcium_steady(p, v):
     return p[P_TAU_CA] * ahp_calcium_source(v, p[P_G_CA], p[P_E_CA])
 
 
-@jit_inline
+@jit
 def channel_conductances(m, h, n, pm, g_na_bar, g_k_bar, g_m_bar, gl_na, gl_k):
     """(g_Na, g_K) in mS/cm²: m³h Na+ and n⁴ + M-type K+ channels plus the ion's leak."""
     n2 = n * n
     return g_na_bar * m * m * m * h + gl_na, g_k_bar * n2 * n2 + g_m_bar * pm + gl_k
 
 
-@jit_inline
+@jit
 def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
     """Outward currents (µA/cm²) of Na+, K+ and Cl− at v (mV): each ion's chord
     conductance (mS/cm²) times its driving force, plus its share of the pump current
@@ -270,18 +276,22 @@ def o2_factor(y, p):
     return sigmoid_rise(y[O2], p[P_O2_HALF], p[P_O2_SLOPE])
 
 
-@jit_inline
-def has_tissue(Pb, j):
-    """Whether lane j's outside is closed and its concentrations move: then glia, a bath,
-    cotransporters, O2, volume and K+ puffs act there (the tissue phase)."""
-    return Pb[P_FLUX_O, j] != 0.0 and Pb[P_DYNAMIC, j] != 0.0
+@jit
+def has_tissue(flux_o, dynamic):
+    """Whether an outside with flux factor flux_o (P_FLUX_O; 0 for a bath) whose
+    concentrations move (P_DYNAMIC `dynamic`) is closed: then glia, a bath,
+    cotransporters, O2, volume and K+ puffs act there (the tissue phase). It takes
+    scalars: an array argument here makes numba reference-count arrays in the lane loops
+    it is inlined beside (the membrane phase ran ~50 % slower)."""
+    return flux_o != 0.0 and dynamic != 0.0
 
 
-@jit_inline
-def outside_volume(Pb, j, w):
-    """Extracellular volume relative to its initial when the cell's is w (relative): the
-    extracellular space gives up what the cell gains."""
-    return 1.0 + Pb[P_VOL_RATIO, j] * (1.0 - w)
+@jit
+def outside_volume(vol_ratio, w):
+    """Extracellular volume relative to its initial when the cell's is w (relative) and
+    the initial Vol_i/Vol_o is vol_ratio: the extracellular space gives up what the cell
+    gains."""
+    return 1.0 + vol_ratio * (1.0 - w)
 
 
 @jit
@@ -290,23 +300,6 @@ def reversals(y, p):
     rt_f = p[P_RT_F]
     return (nernst(rt_f, 1.0, y[NA_O], y[NA_I]), nernst(rt_f, 1.0, y[K_O], y[K_I]),
             nernst(rt_f, -1.0, y[CL_O], y[CL_I]))
-
-
-@jit
-def enter_segment_block(Yb, Pb, Db):
-    """Apply what a new protocol segment sets directly: the bath's concentrations."""
-    for j in range(Yb.shape[1]):
-        if Pb[P_FLUX_O, j] == 0.0:
-            Yb[NA_O, j] = Db[D_NA_BATH, j]
-            Yb[K_O, j] = Db[D_K_BATH, j]
-            Yb[CL_O, j] = Db[D_CL_BATH, j]
-
-
-@jit
-def enter_segment(y, p, d):
-    """enter_segment_block for one cell (1-d arrays)."""
-    enter_segment_block(y.reshape((N_STATE, 1)), p.reshape((N_PARAM, 1)),
-                        d.reshape((N_DRIVE, 1)))
 
 
 @jit
@@ -322,7 +315,7 @@ def _ion_currents(y, p, d, v):
     return i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump
 
 
-@jit_inline
+@jit
 def add_to_carrier(carrier, i_clamp, inj_na, inj_k, inj_cl):
     """Injected currents per ion (µA/cm², inward +) with the clamp's current i_clamp added to
     its carrier (P_STIM_ION's code: 0 Na+, 1 K+, 2 Cl−). Selects, not branches, so that a
@@ -332,11 +325,76 @@ def add_to_carrier(carrier, i_clamp, inj_na, inj_k, inj_cl):
             inj_cl + (i_clamp if carrier == 2.0 else 0.0))
 
 
+# --- the step, lane by lane ---------------------------------------------------------------
+# The lane functions read flat arrays: row i of lane j is Yb[i·s + j] (state),
+# Pb[op + i·s + j] (parameters) and Db[od + i·s + j] (drives). A block of B cells,
+# (rows, B) arrays raveled, has s = B and offsets 0. A tile (layout.TILE) keeps all three
+# in one array with s = TILE: every row is then a constant distance from every other, so
+# the compiler proves that no lane's stores reach another row's loads and vectorises the
+# lane loops across cells, which it cannot do for blocks of any width.
+
+
+@jit_inline
+def _enter_segment_lanes(Yb, Pb, Db, op, od, s, lanes):
+    for j in range(lanes):
+        if Pb[op + P_FLUX_O * s + j] == 0.0:
+            Yb[NA_O * s + j] = Db[od + D_NA_BATH * s + j]
+            Yb[K_O * s + j] = Db[od + D_K_BATH * s + j]
+            Yb[CL_O * s + j] = Db[od + D_CL_BATH * s + j]
+
+
 @jit
-def step_block(Yb, Pb, Db, dt):
-    """Advance a block of cells by dt (ms) in place: Yb (N_STATE, B), Pb (N_PARAM, B) and
-    Db (N_DRIVE, B) hold one cell per column (lane), all of one model structure (the
-    kinds in lane 0 hold for all). The scheme is Pb[P_SCHEME]:
+def enter_segment_block(Yb, Pb, Db):
+    """Apply what a new protocol segment sets directly: the bath's concentrations. Yb, Pb,
+    Db: (rows, B) blocks, one cell per column."""
+    s = Yb.shape[1]
+    _enter_segment_lanes(Yb.reshape(-1), Pb.reshape(-1), Db.reshape(-1), 0, 0, s, s)
+
+
+@jit
+def enter_segment(y, p, d):
+    """enter_segment_block for one cell (1-d arrays)."""
+    _enter_segment_lanes(y, p, d, 0, 0, 1, 1)
+
+
+@jit
+def enter_segment_tile(S, lanes):
+    """enter_segment_block for the first `lanes` cells of the tile S."""
+    _enter_segment_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
+
+
+@jit
+def load_tile(S, Yb, Pb):
+    """Copy a block's state and parameters (rows, B ≤ TILE) into the tile S."""
+    for i in range(N_STATE):
+        for j in range(Yb.shape[1]):
+            S[i * TILE + j] = Yb[i, j]
+    for i in range(N_PARAM):
+        for j in range(Pb.shape[1]):
+            S[TILE_P + i * TILE + j] = Pb[i, j]
+
+
+@jit
+def load_tile_drives(S, Db):
+    """Copy a block's drives (N_DRIVE, B ≤ TILE) into the tile S."""
+    for i in range(N_DRIVE):
+        for j in range(Db.shape[1]):
+            S[TILE_D + i * TILE + j] = Db[i, j]
+
+
+@jit
+def store_tile_state(S, Yb):
+    """Copy the tile's state back into the block Yb (N_STATE, B)."""
+    for i in range(N_STATE):
+        for j in range(Yb.shape[1]):
+            Yb[i, j] = S[i * TILE + j]
+
+
+@jit
+def step_tile(S, lanes, dt):
+    """Advance the first `lanes` cells of the tile S (layout.TILE_SIZE: their state,
+    parameter and drive rows, TILE lanes each) by dt (ms) in place. The cells share one
+    model structure (the kinds in lane 0 hold for all). The scheme is P_SCHEME:
 
     0: linearly implicit (backward Euler) V and concentrations, then exponential-
     Euler gates at the new V: first order, L-stable (NEURON's default staggering).
@@ -346,103 +404,129 @@ def step_block(Yb, Pb, Db, dt):
     bath exchange of a closed outside are one more split phase, after the membrane (0)
     or for dt/2 on either side of the rest (1).
 
-    Each phase is one loop over lanes with no branch that differs between lanes
-    (model kinds are dispatched outside the loops), so the compiler vectorises it
-    across cells; a single cell is a block of one.
+    Each phase is one loop over lanes with no branch that differs between lanes (model
+    kinds are dispatched outside the loops), vectorised across cells. A cell computes
+    the same operations in the same order whichever lane it is in and however many
+    lanes step with it, so one cell alone and in a population agree bit for bit.
     """
-    tissue = has_tissue(Pb, 0)
-    if Pb[P_SCHEME, 0] == 0.0:
-        _membrane_block(Yb, Pb, Db, dt, 1.0)
-        _gates_block(Yb, Pb, dt)
+    op, od, s = TILE_P, TILE_D, TILE
+    euler = S[op + P_SCHEME * s] == 0.0
+    tissue = has_tissue(S[op + P_FLUX_O * s], S[op + P_DYNAMIC * s])
+    h = dt if euler else 0.5 * dt
+    if not euler:
         if tissue:
-            _tissue_block(Yb, Pb, Db, dt)
-    else:
-        if tissue:
-            _tissue_block(Yb, Pb, Db, 0.5 * dt)
-        _gates_block(Yb, Pb, 0.5 * dt)
-        _membrane_block(Yb, Pb, Db, dt, 0.5)
-        _gates_block(Yb, Pb, 0.5 * dt)
-        if tissue:
-            _tissue_block(Yb, Pb, Db, 0.5 * dt)
+            _tissue_lanes(S, S, S, op, od, s, lanes, h)
+        _gates_tile(S, lanes, h)
+    _membrane_tile(S, lanes, dt, 1.0 if euler else 0.5)
+    _gates_tile(S, lanes, h)
+    if tissue:
+        _tissue_lanes(S, S, S, op, od, s, lanes, h)
+
+
+@jit
+def _membrane_tile(S, lanes, dt, theta):
+    _membrane_phase(S, S, S, TILE_P, TILE_D, TILE, lanes, dt, theta)
+
+
+@jit
+def _gates_tile(S, lanes, dt):
+    _gates_phase(S, S, TILE_P, TILE, lanes, dt)
 
 
 @jit
 def _membrane_block(Yb, Pb, Db, dt, theta):
-    """V and concentrations of every lane, dispatched on the pump form, on whether any lane
-    has a Cl− leak and on whether any lane's outside is closed (one loop for each)."""
-    kind = int(Pb[P_PUMP_KIND, 0])
-    has_cl = False
-    closed = False
-    for j in range(Yb.shape[1]):
-        has_cl = has_cl or Pb[P_GL_CL, j] != 0.0
-        # has_tissue(Pb, j) written out: a call taking Pb here makes numba reference-count
-        # the arrays inside the inlined lane loops below (membrane phase ~50 % slower).
-        closed = closed or (Pb[P_FLUX_O, j] != 0.0 and Pb[P_DYNAMIC, j] != 0.0)
-    if kind == 0:
-        _membrane_variants(Yb, Pb, Db, dt, theta, 0, has_cl, closed)
-    elif kind == 1:
-        _membrane_variants(Yb, Pb, Db, dt, theta, 1, has_cl, closed)
-    elif kind == 2:
-        _membrane_variants(Yb, Pb, Db, dt, theta, 2, has_cl, closed)
-    else:
-        _membrane_variants(Yb, Pb, Db, dt, theta, 3, has_cl, closed)
+    """step_tile's membrane phase alone for a block of any width: (rows, B) arrays, one
+    compartment per column (engine.cable interleaves its axial step)."""
+    s = Yb.shape[1]
+    _membrane_phase(Yb.reshape(-1), Pb.reshape(-1), Db.reshape(-1), 0, 0, s, s, dt, theta)
+
+
+@jit
+def _gates_block(Yb, Pb, dt):
+    """step_tile's gates phase alone for a block of any width (engine.cable)."""
+    s = Yb.shape[1]
+    _gates_phase(Yb.reshape(-1), Pb.reshape(-1), 0, s, s, dt)
 
 
 @jit_inline
-def _membrane_variants(Yb, Pb, Db, dt, theta, kind, has_cl, closed):
+def _membrane_phase(Yb, Pb, Db, op, od, s, lanes, dt, theta):
+    """V and concentrations of every lane, dispatched on the pump form, on whether any lane
+    has a Cl− leak and on whether any lane's outside is closed (one loop for each)."""
+    kind = int(Pb[op + P_PUMP_KIND * s])
+    has_cl = False
+    closed = False
+    for j in range(lanes):
+        has_cl = has_cl or Pb[op + P_GL_CL * s + j] != 0.0
+        closed = closed or has_tissue(Pb[op + P_FLUX_O * s + j], Pb[op + P_DYNAMIC * s + j])
+    if kind == 0:
+        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 0, has_cl, closed)
+    elif kind == 1:
+        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 1, has_cl, closed)
+    elif kind == 2:
+        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 2, has_cl, closed)
+    else:
+        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 3, has_cl, closed)
+
+
+@jit_inline
+def _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, has_cl, closed):
     # Cl− and a closed outside go together in the published models (Hübel & Dahlem,
     # Cressman, Wei): two variants, not four, to keep compile time down.
     if has_cl or closed:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, kind, True, True)
+        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, True, True)
     else:
-        _membrane_lanes(Yb, Pb, Db, dt, theta, kind, False, False)
+        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, False, False)
 
 
 @jit_inline
-def _kahan_add(Yb, i, j, delta):
-    """Yb[i, j] += delta with Kahan compensation kept in Yb[COMP_NA_I + i − NA_I, j]."""
-    c = COMP_NA_I + i - NA_I
-    corrected = delta - Yb[c, j]
-    total = Yb[i, j] + corrected
-    Yb[c, j] = (total - Yb[i, j]) - corrected
-    Yb[i, j] = total
+def _kahan_add(Yb, s, i, j, delta):
+    """Row i of lane j += delta, with Kahan compensation kept in row COMP_NA_I + i − NA_I."""
+    c = (COMP_NA_I + i - NA_I) * s + j
+    k = i * s + j
+    corrected = delta - Yb[c]
+    total = Yb[k] + corrected
+    Yb[c] = (total - Yb[k]) - corrected
+    Yb[k] = total
 
 
 @jit_inline
-def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
+def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, pump_kind, has_cl, closed):
     """V and concentrations over dt with gates frozen; currents linearised, evaluated at
     V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal). pump_kind, has_cl (a Cl−
     leak: else E_Cl is not needed) and closed (a finite outside: else nothing changes
     there) are constants at each call site, so their branches fold away."""
     inv_dt = 1.0 / dt
-    for j in range(Yb.shape[1]):
-        v = Yb[V, j]
-        na_i, k_i, cl_i = Yb[NA_I, j], Yb[K_I, j], Yb[CL_I, j]
-        na_o, k_o, cl_o = Yb[NA_O, j], Yb[K_O, j], Yb[CL_O, j]
-        rt_f = Pb[P_RT_F, j]
+    for j in range(lanes):
+        jp, jd = op + j, od + j
+        v = Yb[V * s + j]
+        na_i, k_i, cl_i = Yb[NA_I * s + j], Yb[K_I * s + j], Yb[CL_I * s + j]
+        na_o, k_o, cl_o = Yb[NA_O * s + j], Yb[K_O * s + j], Yb[CL_O * s + j]
+        rt_f = Pb[P_RT_F * s + jp]
         e_na = nernst(rt_f, 1.0, na_o, na_i)
         e_k = nernst(rt_f, 1.0, k_o, k_i)
         e_cl = nernst(rt_f, -1.0, cl_o, cl_i) if has_cl else 0.0
-        g_na, g_k = channel_conductances(Yb[M, j], Yb[H, j], Yb[N, j], Yb[P, j],
-                                         Pb[P_G_NA, j], Pb[P_G_K, j], Pb[P_G_M, j],
-                                         Pb[P_GL_NA, j], Pb[P_GL_K, j])
-        g_cl = Pb[P_GL_CL, j]
+        g_na, g_k = channel_conductances(
+            Yb[M * s + j], Yb[H * s + j], Yb[N * s + j], Yb[P * s + j], Pb[P_G_NA * s + jp],
+            Pb[P_G_K * s + jp], Pb[P_G_M * s + jp], Pb[P_GL_NA * s + jp], Pb[P_GL_K * s + jp])
+        g_cl = Pb[P_GL_CL * s + jp]
         i_pump = pump_current(pump_rate_of(
-            pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX, j], Pb[P_PUMP_A, j],
-            Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j], Pb[P_KM_ATP, j],
-            Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
+            pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX * s + jp],
+            Pb[P_PUMP_A * s + jp], Pb[P_PUMP_B * s + jp], Pb[P_PUMP_C * s + jp],
+            Pb[P_PUMP_D * s + jp], Db[D_ATP * s + jd], Pb[P_KM_ATP * s + jp],
+            Pb[P_ATP_NORMAL * s + jp], Db[D_BLOCK * s + jd]))
         if closed:
-            i_pump *= Yb[O2_PUMP, j]  # 1 without oxygen
+            i_pump *= Yb[O2_PUMP * s + j]  # 1 without oxygen
         i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
-        inj_na, inj_k, inj_cl = Db[D_STIM_NA, j], Db[D_STIM_K, j], Db[D_STIM_CL, j]
-        cap = Pb[P_CAP, j]
+        inj_na, inj_k, inj_cl = (Db[D_STIM_NA * s + jd], Db[D_STIM_K * s + jd],
+                                 Db[D_STIM_CL * s + jd])
+        cap = Pb[P_CAP * s + jp]
         g_tot = g_na + g_k + g_cl
         # Without P_PUMP_V the pump moves ions but its current is left out of dV/dt.
-        net = (i_na + i_k + i_cl - (1.0 - Pb[P_PUMP_V, j]) * i_pump
+        net = (i_na + i_k + i_cl - (1.0 - Pb[P_PUMP_V * s + jp]) * i_pump
                - (inj_na + inj_k + inj_cl))
         # Both branches are computed and one is selected, so lanes never diverge.
-        clamped = Db[D_CLAMP, j] > 0.5
-        dv_clamp = Db[D_V_CLAMP, j] - v
+        clamped = Db[D_CLAMP * s + jd] > 0.5
+        dv_clamp = Db[D_V_CLAMP * s + jd] - v
         i_clamp = cap * dv_clamp * inv_dt + net + theta * g_tot * dv_clamp  # the amp's current
         dv_free = -dt * net / (cap + theta * dt * g_tot)
         dv = dv_clamp if clamped else dv_free
@@ -451,148 +535,160 @@ def _membrane_lanes(Yb, Pb, Db, dt, theta, pump_kind, has_cl, closed):
         i_na += theta * g_na * dv
         i_k += theta * g_k * dv
         i_cl += theta * g_cl * dv
-        inj_na, inj_k, inj_cl = add_to_carrier(Pb[P_STIM_ION, j], i_clamp, inj_na, inj_k,
-                                               inj_cl)
+        inj_na, inj_k, inj_cl = add_to_carrier(Pb[P_STIM_ION * s + jp], i_clamp, inj_na,
+                                               inj_k, inj_cl)
         # Membrane currents move ions across the membrane, injected ones into the cell only
         # (fixed concentrations and a bath: factors 0).
-        f_i = Pb[P_FLUX_I, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
-        f_o = Pb[P_FLUX_O, j] * dt if Pb[P_DYNAMIC, j] != 0.0 else 0.0
+        dynamic = Pb[P_DYNAMIC * s + jp] != 0.0
+        f_i = Pb[P_FLUX_I * s + jp] * dt if dynamic else 0.0
+        f_o = Pb[P_FLUX_O * s + jp] * dt if dynamic else 0.0
         if closed:  # the volumes as they are now (1 and 1 without a volume law)
-            w = Yb[VOL_I, j]
+            w = Yb[VOL_I * s + j]
             f_i /= w
-            f_o /= outside_volume(Pb, j, w)
-        _kahan_add(Yb, NA_I, j, -f_i * (i_na - inj_na))
+            f_o /= outside_volume(Pb[P_VOL_RATIO * s + jp], w)
+        _kahan_add(Yb, s, NA_I, j, -f_i * (i_na - inj_na))
         if closed:
             # The published models' shortcuts (0 or 1, exact multipliers): [K]i by
             # electroneutrality (Δ[K]i = −Δ[Na]i) and Cl− held (Cressman 2009).
-            k_neutral = Pb[P_K_NEUTRAL, j]
-            f_cl = 1.0 - Pb[P_FIX_CL, j]
-            _kahan_add(Yb, K_I, j, -f_i * ((1.0 - k_neutral) * (i_k - inj_k)
-                                           - k_neutral * (i_na - inj_na)))
-            _kahan_add(Yb, CL_I, j, f_cl * f_i * (i_cl - inj_cl))  # z = −1
-            _kahan_add(Yb, NA_O, j, f_o * i_na)
-            _kahan_add(Yb, K_O, j, f_o * i_k)
-            _kahan_add(Yb, CL_O, j, -f_cl * f_o * i_cl)
+            k_neutral = Pb[P_K_NEUTRAL * s + jp]
+            f_cl = 1.0 - Pb[P_FIX_CL * s + jp]
+            _kahan_add(Yb, s, K_I, j, -f_i * ((1.0 - k_neutral) * (i_k - inj_k)
+                                              - k_neutral * (i_na - inj_na)))
+            _kahan_add(Yb, s, CL_I, j, f_cl * f_i * (i_cl - inj_cl))  # z = −1
+            _kahan_add(Yb, s, NA_O, j, f_o * i_na)
+            _kahan_add(Yb, s, K_O, j, f_o * i_k)
+            _kahan_add(Yb, s, CL_O, j, -f_cl * f_o * i_cl)
         else:
-            _kahan_add(Yb, K_I, j, -f_i * (i_k - inj_k))
-            _kahan_add(Yb, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
+            _kahan_add(Yb, s, K_I, j, -f_i * (i_k - inj_k))
+            _kahan_add(Yb, s, CL_I, j, f_i * (i_cl - inj_cl))  # z = −1
         v_mid = v + theta * dv
-        Yb[Q_NA, j] += dt * g_na * (v_mid - e_na)
-        Yb[Q_K, j] += dt * g_k * (v_mid - e_k)
-        Yb[Q_CL, j] += dt * g_cl * (v_mid - e_cl)
-        Yb[Q_PUMP, j] += dt * i_pump
-        Yb[Q_INJ_NA, j] += dt * inj_na
-        Yb[Q_INJ_NA + 1, j] += dt * inj_k
-        Yb[Q_INJ_NA + 2, j] += dt * inj_cl
-        Yb[V, j] = v + dv
+        Yb[Q_NA * s + j] += dt * g_na * (v_mid - e_na)
+        Yb[Q_K * s + j] += dt * g_k * (v_mid - e_k)
+        Yb[Q_CL * s + j] += dt * g_cl * (v_mid - e_cl)
+        Yb[Q_PUMP * s + j] += dt * i_pump
+        Yb[Q_INJ_NA * s + j] += dt * inj_na
+        Yb[Q_INJ_K * s + j] += dt * inj_k
+        Yb[Q_INJ_CL * s + j] += dt * inj_cl
+        Yb[V * s + j] = v + dv
 
 
-@jit
-def _gates_block(Yb, Pb, dt):
+@jit_inline
+def _gates_phase(Yb, Pb, op, s, lanes, dt):
     """Exponential-Euler update of every gate of every lane at its voltage over dt (ms),
     dispatched on the channel family (one loop each). The M-current gate moves in every
     lane of a block where any lane has g_M > 0."""
-    kind = int(Pb[P_CH_KIND, 0])
+    kind = int(Pb[op + P_CH_KIND * s])
     if kind == 1:
-        _gate_lanes(Yb, Pb, dt, 1, False, False)
+        _gate_lanes(Yb, Pb, op, s, lanes, dt, 1, False, False)
     elif kind == 2:
         has_m = False
-        for j in range(Yb.shape[1]):
-            has_m = has_m or Pb[P_G_M, j] > 0.0
+        for j in range(lanes):
+            has_m = has_m or Pb[op + P_G_M * s + j] > 0.0
         if has_m:
-            _gate_lanes(Yb, Pb, dt, 2, True, False)
+            _gate_lanes(Yb, Pb, op, s, lanes, dt, 2, True, False)
         else:
-            _gate_lanes(Yb, Pb, dt, 2, False, False)
+            _gate_lanes(Yb, Pb, op, s, lanes, dt, 2, False, False)
     elif kind == 3:
-        if Pb[P_H_FROM_N, 0] > 0.5:
-            _gate_lanes(Yb, Pb, dt, 3, False, True)
-        elif Pb[P_G_M, 0] > 0.0:  # Cressman 2009's Ca2+-activated AHP
-            _gate_lanes(Yb, Pb, dt, 3, True, False)
+        if Pb[op + P_H_FROM_N * s] > 0.5:
+            _gate_lanes(Yb, Pb, op, s, lanes, dt, 3, False, True)
+        elif Pb[op + P_G_M * s] > 0.0:  # Cressman 2009's Ca2+-activated AHP
+            _gate_lanes(Yb, Pb, op, s, lanes, dt, 3, True, False)
         else:
-            _gate_lanes(Yb, Pb, dt, 3, False, False)
+            _gate_lanes(Yb, Pb, op, s, lanes, dt, 3, False, False)
 
 
 @jit_inline
-def _gate_lanes(Yb, Pb, dt, kind, has_m, h_of_n):
+def _gate_lanes(Yb, Pb, op, s, lanes, dt, kind, has_m, h_of_n):
     """The gates of every lane; kind, has_m and h_of_n are constants at each call site."""
-    for j in range(Yb.shape[1]):
-        v = Yb[V, j]
-        phi = Pb[P_PHI, j]
+    for j in range(lanes):
+        jp = op + j
+        v = Yb[V * s + j]
+        phi = Pb[P_PHI * s + jp]
         if kind == 1:
             am, bm, ah, bh, an, bn = hh_rates(v)
         elif kind == 2:
-            am, bm, ah, bh, an, bn = traub_rates(v, Pb[P_VT, j])
+            am, bm, ah, bh, an, bn = traub_rates(v, Pb[P_VT * s + jp])
         else:
             am, bm, ah, bh, an, bn = cressman_rates(v)
-        n = gate_step(Yb[N, j], an, bn, phi, dt)
-        Yb[N, j] = n
+        n = gate_step(Yb[N * s + j], an, bn, phi, dt)
+        Yb[N * s + j] = n
         if kind == 3:  # instantaneous activation (Cressman 2009)
-            Yb[M, j] = am / (am + bm)
+            Yb[M * s + j] = am / (am + bm)
         else:
-            Yb[M, j] = gate_step(Yb[M, j], am, bm, phi, dt)
+            Yb[M * s + j] = gate_step(Yb[M * s + j], am, bm, phi, dt)
         if h_of_n:
-            Yb[H, j] = h_from_n_huebel(n)
+            Yb[H * s + j] = h_from_n_huebel(n)
         else:
-            Yb[H, j] = gate_step(Yb[H, j], ah, bh, phi, dt)
+            Yb[H * s + j] = gate_step(Yb[H * s + j], ah, bh, phi, dt)
         if has_m and kind == 3:  # AHP Ca2+ relaxes exactly at frozen V; P = Ca/(1 + Ca)
-            tau = Pb[P_TAU_CA, j]
-            ca_inf = tau * ahp_calcium_source(v, Pb[P_G_CA, j], Pb[P_E_CA, j])
-            ca = ca_inf + (Yb[CA_I, j] - ca_inf) * math.exp(-dt / tau)
-            Yb[CA_I, j] = ca
-            Yb[P, j] = ca / (1.0 + ca)
+            tau = Pb[P_TAU_CA * s + jp]
+            ca_inf = tau * ahp_calcium_source(v, Pb[P_G_CA * s + jp], Pb[P_E_CA * s + jp])
+            ca = ca_inf + (Yb[CA_I * s + j] - ca_inf) * math.exp(-dt / tau)
+            Yb[CA_I * s + j] = ca
+            Yb[P * s + j] = ca / (1.0 + ca)
         elif has_m:
-            p_inf, tau_p = m_current_gate(v, Pb[P_TAU_M_MAX, j])
-            Yb[P, j] = p_inf + (Yb[P, j] - p_inf) * math.exp(-phi * dt / tau_p)
+            p_inf, tau_p = m_current_gate(v, Pb[P_TAU_M_MAX * s + jp])
+            Yb[P * s + j] = p_inf + (Yb[P * s + j] - p_inf) * math.exp(-phi * dt / tau_p)
 
 
 @jit_inline
-def _exchange_rates(Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
-    """The slow exchanges of lane j at these concentrations (mM), O2 (mg/L) and relative
-    cell volume w. Returns (glial uptake, buffer binding, glial pump, Na+, K+ and Cl− to
-    the bath: mM/ms of the current extracellular volume, out of it; KCC2, NKCC1: mM/ms
-    of cell volume, out of the cell; d[O2]/dt in mg/L/ms). A K+ puff counts as K+ from
-    the bath (negative loss)."""
+def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
+    """The slow exchanges of the lane whose parameters and drives sit at Pb[i·s + jp] and
+    Db[i·s + jd], at these concentrations (mM), O2 (mg/L) and relative cell volume w.
+    Returns (glial uptake, buffer binding, glial pump, Na+, K+ and Cl− to the bath:
+    mM/ms of the current extracellular volume, out of it; KCC2, NKCC1: mM/ms of cell
+    volume, out of the cell; d[O2]/dt in mg/L/ms). A K+ puff counts as K+ from the bath
+    (negative loss)."""
     fail, o2f, collapse = 1.0, 1.0, 1.0
-    if Pb[P_OXYGEN, j] != 0.0:  # hypoxic bath: glia and exchange fail (Wei 2014)
-        fail = sigmoid_rise(Db[D_O2_BATH, j], Pb[P_O2_FAIL_HALF, j], Pb[P_O2_FAIL_SLOPE, j])
-        o2f = sigmoid_rise(o2, Pb[P_O2_HALF, j], Pb[P_O2_SLOPE, j])
-    if Pb[P_VOLUME, j] != 0.0:  # a collapsing extracellular space stops exchanging
-        ratio = Pb[P_VOL_RATIO, j] * w / outside_volume(Pb, j, w)
-        collapse = 1.0 / (1.0 + math.exp((ratio - Pb[P_BATH_COLLAPSE, j])
-                                         / Pb[P_BATH_COLLAPSE_SLOPE, j]))
-    up = fail * glial_uptake(k_o, Pb[P_GLIA_MAX, j], Pb[P_GLIA_HALF, j], Pb[P_GLIA_SLOPE, j])
-    bind = buffer_binding(k_o, bound, Pb[P_BUF_TOTAL, j], Pb[P_BUF_OFF, j], Pb[P_BUF_HALF, j],
-                          Pb[P_BUF_SLOPE, j])
-    glial_pump = o2f * Pb[P_GLIA_PUMP_MAX, j] / (1.0 + math.exp(Pb[P_GLIA_PUMP_HALF, j] - k_o))
+    oxygen = Pb[P_OXYGEN * s + jp] != 0.0
+    if oxygen:  # hypoxic bath: glia and exchange fail (Wei 2014)
+        fail = sigmoid_rise(Db[D_O2_BATH * s + jd], Pb[P_O2_FAIL_HALF * s + jp],
+                            Pb[P_O2_FAIL_SLOPE * s + jp])
+        o2f = sigmoid_rise(o2, Pb[P_O2_HALF * s + jp], Pb[P_O2_SLOPE * s + jp])
+    if Pb[P_VOLUME * s + jp] != 0.0:  # a collapsing extracellular space stops exchanging
+        ratio = Pb[P_VOL_RATIO * s + jp] * w / outside_volume(Pb[P_VOL_RATIO * s + jp], w)
+        collapse = 1.0 / (1.0 + math.exp((ratio - Pb[P_BATH_COLLAPSE * s + jp])
+                                         / Pb[P_BATH_COLLAPSE_SLOPE * s + jp]))
+    up = fail * glial_uptake(k_o, Pb[P_GLIA_MAX * s + jp], Pb[P_GLIA_HALF * s + jp],
+                             Pb[P_GLIA_SLOPE * s + jp])
+    bind = buffer_binding(k_o, bound, Pb[P_BUF_TOTAL * s + jp], Pb[P_BUF_OFF * s + jp],
+                          Pb[P_BUF_HALF * s + jp], Pb[P_BUF_SLOPE * s + jp])
+    glial_pump = o2f * Pb[P_GLIA_PUMP_MAX * s + jp] / (
+        1.0 + math.exp(Pb[P_GLIA_PUMP_HALF * s + jp] - k_o))
     open_ = fail * collapse
-    to_na = open_ * bath_exchange(na_o, Db[D_NA_BATH, j], Pb[P_BATH_RATE_NA, j])
-    to_k = open_ * bath_exchange(k_o, Db[D_K_BATH, j], Pb[P_BATH_RATE_K, j]) - Db[D_K_PUFF, j]
-    to_cl = open_ * bath_exchange(cl_o, Db[D_CL_BATH, j], Pb[P_BATH_RATE_CL, j])
+    to_na = open_ * bath_exchange(na_o, Db[D_NA_BATH * s + jd], Pb[P_BATH_RATE_NA * s + jp])
+    to_k = (open_ * bath_exchange(k_o, Db[D_K_BATH * s + jd], Pb[P_BATH_RATE_K * s + jp])
+            - Db[D_K_PUFF * s + jd])
+    to_cl = open_ * bath_exchange(cl_o, Db[D_CL_BATH * s + jd], Pb[P_BATH_RATE_CL * s + jp])
     kcc = 0.0
-    if Pb[P_KCC2, j] != 0.0:
-        kcc = kcc2_flux(k_i, cl_i, k_o, cl_o, Pb[P_KCC2, j])
+    if Pb[P_KCC2 * s + jp] != 0.0:
+        kcc = kcc2_flux(k_i, cl_i, k_o, cl_o, Pb[P_KCC2 * s + jp])
     nkcc = 0.0
-    if Pb[P_NKCC1, j] != 0.0:
-        nkcc = nkcc1_flux(na_i, k_i, cl_i, na_o, k_o, cl_o, Pb[P_NKCC1, j],
-                          Pb[P_NKCC1_K_HALF, j])
+    if Pb[P_NKCC1 * s + jp] != 0.0:
+        nkcc = nkcc1_flux(na_i, k_i, cl_i, na_o, k_o, cl_o, Pb[P_NKCC1 * s + jp],
+                          Pb[P_NKCC1_K_HALF * s + jp])
     d_o2 = 0.0
-    if Pb[P_OXYGEN, j] != 0.0:  # O2 burnt by both pumps (mM of cycles × use), bath supply
+    if oxygen:  # O2 burnt by both pumps (mM of cycles × use), bath supply
         i_pump = o2f * pump_current(pump_rate_of(
-            int(Pb[P_PUMP_KIND, j]), v, na_i, na_o, k_o, Pb[P_RT_F, j], Pb[P_PUMP_MAX, j],
-            Pb[P_PUMP_A, j], Pb[P_PUMP_B, j], Pb[P_PUMP_C, j], Pb[P_PUMP_D, j], Db[D_ATP, j],
-            Pb[P_KM_ATP, j], Pb[P_ATP_NORMAL, j], Db[D_BLOCK, j]))
-        cycles = Pb[P_FLUX_I, j] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
-        d_o2 = -Pb[P_O2_USE, j] * cycles + Pb[P_O2_RATE, j] * (Db[D_O2_BATH, j] - o2)
+            int(Pb[P_PUMP_KIND * s + jp]), v, na_i, na_o, k_o, Pb[P_RT_F * s + jp],
+            Pb[P_PUMP_MAX * s + jp], Pb[P_PUMP_A * s + jp], Pb[P_PUMP_B * s + jp],
+            Pb[P_PUMP_C * s + jp], Pb[P_PUMP_D * s + jp], Db[D_ATP * s + jd],
+            Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp], Db[D_BLOCK * s + jd]))
+        cycles = Pb[P_FLUX_I * s + jp] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
+        d_o2 = (-Pb[P_O2_USE * s + jp] * cycles
+                + Pb[P_O2_RATE * s + jp] * (Db[D_O2_BATH * s + jd] - o2))
     return up, bind, glial_pump, to_na, to_k, to_cl, kcc, nkcc, d_o2
 
 
 @jit_inline
-def _exchange_derivatives(Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
+def _exchange_derivatives(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2,
+                          w):
     """d/dt (mM/ms, mg/L/ms) of (na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2) from the slow
     exchanges alone, and the rates (glia, buffer, bath Na+, K+, Cl−) the counters book."""
     up, bind, glial_pump, to_na, to_k, to_cl, kcc, nkcc, d_o2 = _exchange_rates(
-        Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w)
-    to_out = Pb[P_VOL_RATIO, j] * w / outside_volume(Pb, j, w)  # cell → outside conc.
+        Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w)
+    ratio = Pb[P_VOL_RATIO * s + jp]
+    to_out = ratio * w / outside_volume(ratio, w)  # cell → outside conc.
     return (-nkcc, -(kcc + nkcc), -(kcc + 2.0 * nkcc),
             to_out * nkcc - to_na, to_out * (kcc + nkcc) - up - bind - glial_pump - to_k,
             to_out * (kcc + 2.0 * nkcc) - to_cl, bind, d_o2,
@@ -600,47 +696,50 @@ def _exchange_derivatives(Pb, Db, j, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound,
 
 
 @jit
-def _tissue_block(Yb, Pb, Db, dt):
+def _tissue_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
     """Glia, bath, cotransporters, O2 and cell volume of every lane over dt (ms) with the
     membrane frozen. Exchanges by the explicit midpoint rule (rates ≤ ~0.01/ms, far from
     its stability limit); what leaves the extracellular space is added to the glia,
     buffer and bath counters (per initial extracellular volume), so each ion's total
     stays exact to rounding. Then the volume by a linearly implicit trapezoidal step
     (osmotic relaxation is stiff, up to ~0.05/ms), amounts held as the volumes change."""
-    for j in range(Yb.shape[1]):
-        x = (Yb[NA_I, j], Yb[K_I, j], Yb[CL_I, j], Yb[NA_O, j], Yb[K_O, j], Yb[CL_O, j],
-             Yb[K_BUFFER, j], Yb[O2, j])
-        v, w = Yb[V, j], Yb[VOL_I, j]
-        r1 = _exchange_derivatives(Pb, Db, j, v, x[0], x[1], x[2], x[3], x[4], x[5], x[6],
-                                   x[7], w)
+    for j in range(lanes):
+        jp, jd = op + j, od + j
+        x = (Yb[NA_I * s + j], Yb[K_I * s + j], Yb[CL_I * s + j], Yb[NA_O * s + j],
+             Yb[K_O * s + j], Yb[CL_O * s + j], Yb[K_BUFFER * s + j], Yb[O2 * s + j])
+        v, w = Yb[V * s + j], Yb[VOL_I * s + j]
+        r1 = _exchange_derivatives(Pb, Db, jp, jd, s, v, x[0], x[1], x[2], x[3], x[4], x[5],
+                                   x[6], x[7], w)
         h = 0.5 * dt
-        r = _exchange_derivatives(Pb, Db, j, v, x[0] + h * r1[0], x[1] + h * r1[1],
+        r = _exchange_derivatives(Pb, Db, jp, jd, s, v, x[0] + h * r1[0], x[1] + h * r1[1],
                                   x[2] + h * r1[2], x[3] + h * r1[3], x[4] + h * r1[4],
                                   x[5] + h * r1[5], x[6] + h * r1[6], x[7] + h * r1[7], w)
         for k in range(6):
             if r[k] != 0.0:
-                _kahan_add(Yb, NA_I + k, j, dt * r[k])
-        Yb[K_BUFFER, j] += dt * r[6]
-        Yb[O2, j] += dt * r[7]
-        vo = outside_volume(Pb, j, w)
-        Yb[K_GLIA, j] += dt * r[8] * vo
-        Yb[BATH_NA, j] += dt * r[9] * vo
-        Yb[BATH_K, j] += dt * r[10] * vo
-        Yb[BATH_CL, j] += dt * r[11] * vo
-        if Pb[P_VOLUME, j] != 0.0:
-            _volume_step(Yb, Pb, j, dt)
-        if Pb[P_OXYGEN, j] != 0.0:
-            Yb[O2_PUMP, j] = sigmoid_rise(Yb[O2, j], Pb[P_O2_HALF, j], Pb[P_O2_SLOPE, j])
+                _kahan_add(Yb, s, NA_I + k, j, dt * r[k])
+        Yb[K_BUFFER * s + j] += dt * r[6]
+        Yb[O2 * s + j] += dt * r[7]
+        vo = outside_volume(Pb[P_VOL_RATIO * s + jp], w)
+        Yb[K_GLIA * s + j] += dt * r[8] * vo
+        Yb[BATH_NA * s + j] += dt * r[9] * vo
+        Yb[BATH_K * s + j] += dt * r[10] * vo
+        Yb[BATH_CL * s + j] += dt * r[11] * vo
+        if Pb[P_VOLUME * s + jp] != 0.0:
+            _volume_step(Yb, Pb, jp, s, j, dt)
+        if Pb[P_OXYGEN * s + jp] != 0.0:
+            Yb[O2_PUMP * s + j] = sigmoid_rise(Yb[O2 * s + j], Pb[P_O2_HALF * s + jp],
+                                               Pb[P_O2_SLOPE * s + jp])
 
 
 @jit_inline
-def _volume_rate(Pb, j, w, osm_i, osm_o):
+def _volume_rate(Pb, jp, s, w, osm_i, osm_o):
     """dw/dt (1/ms) of the relative cell volume w and its derivative in w, for osm_i and
     osm_o osmoles (mM at the initial cell and extracellular volumes) that do not change."""
-    vo = outside_volume(Pb, j, w)
-    ratio = Pb[P_VOL_RATIO, j]
+    ratio = Pb[P_VOL_RATIO * s + jp]
+    vo = outside_volume(ratio, w)
     pi_i, pi_o = osm_i / w, osm_o / vo
-    tau, swell, scale = Pb[P_VOL_TAU, j], Pb[P_VOL_SWELL, j], Pb[P_VOL_SCALE, j]
+    tau, swell = Pb[P_VOL_TAU * s + jp], Pb[P_VOL_SWELL * s + jp]
+    scale = Pb[P_VOL_SCALE * s + jp]
     target = volume_target(pi_i, pi_o, swell, scale)
     d_target = -swell / scale * math.exp((pi_o - pi_i) / scale) * (
         osm_o * ratio / (vo * vo) + osm_i / (w * w))
@@ -648,23 +747,25 @@ def _volume_rate(Pb, j, w, osm_i, osm_o):
 
 
 @jit_inline
-def _volume_step(Yb, Pb, j, dt):
+def _volume_step(Yb, Pb, jp, s, j, dt):
     """Water follows the osmotic gradient: w by a linearly implicit trapezoidal step, then
     every concentration changed by what keeps its amount, added with Kahan compensation
     (the charge–voltage relation stays at round-off over millions of steps)."""
-    w = Yb[VOL_I, j]
-    vo = outside_volume(Pb, j, w)
-    osm_i = (Yb[NA_I, j] + Yb[K_I, j] + Yb[CL_I, j]) * w + Pb[P_IMP_I, j]
-    osm_o = (Yb[NA_O, j] + Yb[K_O, j] + Yb[CL_O, j]) * vo + Pb[P_IMP_O, j]
-    rate, slope = _volume_rate(Pb, j, w, osm_i, osm_o)
+    w = Yb[VOL_I * s + j]
+    ratio = Pb[P_VOL_RATIO * s + jp]
+    vo = outside_volume(ratio, w)
+    osm_i = (Yb[NA_I * s + j] + Yb[K_I * s + j] + Yb[CL_I * s + j]) * w + Pb[P_IMP_I * s + jp]
+    osm_o = ((Yb[NA_O * s + j] + Yb[K_O * s + j] + Yb[CL_O * s + j]) * vo
+             + Pb[P_IMP_O * s + jp])
+    rate, slope = _volume_rate(Pb, jp, s, w, osm_i, osm_o)
     w_new = w + dt * rate / (1.0 - 0.5 * dt * slope)
-    vo_new = outside_volume(Pb, j, w_new)
+    vo_new = outside_volume(ratio, w_new)
     inside, outside = (w - w_new) / w_new, (vo - vo_new) / vo_new  # relative changes
     for k in range(3):
-        _kahan_add(Yb, NA_I + k, j, Yb[NA_I + k, j] * inside)
-        _kahan_add(Yb, NA_O + k, j, Yb[NA_O + k, j] * outside)
-    Yb[K_BUFFER, j] += Yb[K_BUFFER, j] * outside
-    Yb[VOL_I, j] = w_new
+        _kahan_add(Yb, s, NA_I + k, j, Yb[(NA_I + k) * s + j] * inside)
+        _kahan_add(Yb, s, NA_O + k, j, Yb[(NA_O + k) * s + j] * outside)
+    Yb[K_BUFFER * s + j] += Yb[K_BUFFER * s + j] * outside
+    Yb[VOL_I * s + j] = w_new
 
 
 @jit
@@ -687,11 +788,10 @@ def rhs(y, p, d, out):
         out[V] = -net / p[P_CAP]
     if p[P_DYNAMIC] != 0.0:
         w = y[VOL_I]
-        pb = p.reshape((N_PARAM, 1))
-        vo = outside_volume(pb, 0, w)
+        vo = outside_volume(p[P_VOL_RATIO], w)
         f_i = p[P_FLUX_I]
         f_o = p[P_FLUX_O]
-        tissue = has_tissue(pb, 0)
+        tissue = has_tissue(p[P_FLUX_O], p[P_DYNAMIC])
         if tissue:  # per the volumes as they are now
             f_i /= w
             f_o /= vo
@@ -704,9 +804,8 @@ def rhs(y, p, d, out):
         out[K_O] = f_o * i_k
         out[CL_O] = -f_cl * f_o * i_cl
         if tissue:
-            r = _exchange_derivatives(pb, d.reshape((N_DRIVE, 1)), 0, v, y[NA_I], y[K_I],
-                                      y[CL_I], y[NA_O], y[K_O], y[CL_O], y[K_BUFFER], y[O2],
-                                      w)
+            r = _exchange_derivatives(p, d, 0, 0, 1, v, y[NA_I], y[K_I], y[CL_I], y[NA_O],
+                                      y[K_O], y[CL_O], y[K_BUFFER], y[O2], w)
             for k in range(6):
                 out[NA_I + k] += r[k]
             out[K_BUFFER] = r[6]
@@ -718,7 +817,7 @@ def rhs(y, p, d, out):
             if p[P_VOLUME] != 0.0:  # water flow dilutes or concentrates, amounts held
                 osm_i = (y[NA_I] + y[K_I] + y[CL_I]) * w + p[P_IMP_I]
                 osm_o = (y[NA_O] + y[K_O] + y[CL_O]) * vo + p[P_IMP_O]
-                dw, _ = _volume_rate(pb, 0, w, osm_i, osm_o)
+                dw, _ = _volume_rate(p, 0, 1, w, osm_i, osm_o)
                 out[VOL_I] = dw
                 d_vo = -p[P_VOL_RATIO] * dw
                 for k in range(3):

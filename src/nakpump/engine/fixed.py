@@ -3,7 +3,7 @@
 The step grid is t_k = k·dt; a protocol boundary inside a step splits that
 step in two, so events happen exactly when they are scheduled and recorded
 samples stay on the grid. The cells of a block (columns of the state block,
-engine.cell.step_block) share their protocol's boundary times, not its values,
+stepped as a tile by engine.cell.step_tile) share their protocol's boundary times, not its values,
 and step in lockstep; one cell is a block of one (integrate_fixed). Spikes
 are detected on the fly (upward threshold crossings, time by linear
 interpolation), so spike times do not depend on the recording interval. The
@@ -16,8 +16,16 @@ import numba
 import numpy as np
 
 from nakpump.engine.cable import step_cable
-from nakpump.engine.cell import enter_segment_block, observe, step_block
-from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, V
+from nakpump.engine.cell import (
+    enter_segment_block,
+    enter_segment_tile,
+    load_tile,
+    load_tile_drives,
+    observe,
+    step_tile,
+    store_tile_state,
+)
+from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, TILE, TILE_SIZE, V
 
 
 @numba.njit(cache=True)
@@ -53,9 +61,24 @@ def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
 
 
 @numba.njit(cache=True)
+def _enter(ys, ps, ds, tile, cable, first):
+    """Enter a protocol segment with drives ds: into the block itself (a cable) or into the
+    tile, which is first filled from ys and ps; ys then follows the tile."""
+    if cable:
+        enter_segment_block(ys, ps, ds)
+        return
+    if first:
+        load_tile(tile, ys, ps)
+    load_tile_drives(tile, ds)
+    enter_segment_tile(tile, ys.shape[1])
+    store_tile_state(tile, ys)
+
+
+@numba.njit(cache=True)
 def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
-                    audit_every, audit_out, threshold, spikes, n_spk, area, g_axial):
-    """Integrate the block ys (N_STATE, B) in place from seg_t[0] = k0·dt to seg_t[-1] (ms).
+                    audit_every, audit_out, threshold, spikes, n_spk):
+    """Integrate the block ys (N_STATE, B ≤ layout.TILE separate cells) in place from
+    seg_t[0] = k0·dt to seg_t[-1] (ms).
 
     ps: (N_PARAM, B); seg_d: (segments, N_DRIVE, B), lane by lane. Step k ends at
     (k0 + k + 1)·dt, so a run split into chunks takes exactly the steps of the
@@ -63,11 +86,28 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
     (and at the end) into rec_t/rec_out (B, samples, variables), and the full
     state every audit_every steps (and at both ends) into audit_out (audits,
     N_STATE, B), for the conservation report; writes each lane's spike times (ms)
-    into spikes[lane] and their number (kept or not) into n_spk[lane]. The lanes are
-    separate cells, or, given their areas (µm²) and the axial conductances between
-    neighbours (µS, lanes − 1 of them), the compartments of a cable (engine.cable).
+    into spikes[lane] and their number (kept or not) into n_spk[lane].
     Returns (samples, audits).
     """
+    return _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
+                      rec_out, audit_every, audit_out, threshold, spikes, n_spk, np.empty(0),
+                      np.empty(0), False)
+
+
+@numba.njit(cache=True)
+def integrate_cable(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
+                    audit_every, audit_out, threshold, spikes, n_spk, area, g_axial):
+    """integrate_block for the compartments of a cable (engine.cable), any number of them,
+    with their areas (µm²) and the axial conductances between neighbours (µS, one fewer)."""
+    return _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
+                      rec_out, audit_every, audit_out, threshold, spikes, n_spk, area, g_axial,
+                      True)
+
+
+@numba.njit(cache=True, inline="always")
+def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
+               audit_every, audit_out, threshold, spikes, n_spk, area, g_axial, cable):
+    # Inlined with cable a constant, so that cells never compile the cable's step.
     lanes = ys.shape[1]
     t_end = seg_t[seg_t.shape[0] - 1]
     n_seg = seg_t.shape[0] - 1
@@ -75,12 +115,17 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
     obs = np.empty(N_OBS)
     y1, p1, d1 = np.empty(N_STATE), np.empty(N_PARAM), np.empty(N_DRIVE)
     v_old = np.empty(lanes)
+    v_new = np.empty(lanes)
     armed = np.empty(lanes, dtype=np.bool_)
-    cable = g_axial.shape[0] > 0
     d_work = np.empty((N_DRIVE, lanes)) if cable else np.empty((N_DRIVE, 0))
     work = np.empty((7, lanes)) if cable else np.empty((7, 0))
+    # Separate cells step in a tile (engine.cell.step_tile, vectorised across cells),
+    # which holds their state while they step; ys is brought up to date where it is read.
+    if not cable and lanes > TILE:
+        raise ValueError("integrate_block: more cells than a tile holds")
+    tile = np.empty(0 if cable else TILE_SIZE)
     seg = 0
-    enter_segment_block(ys, ps, seg_d[0])
+    _enter(ys, ps, seg_d[0], tile, cable, True)
     for j in range(lanes):
         n_spk[j] = 0
         armed[j] = ys[V, j] < threshold
@@ -98,32 +143,40 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
             t_stop = min(t1, seg_t[seg + 1])
             h = t_stop - t
             if h > eps:
-                v_old[:] = ys[V]
                 if cable:
+                    v_old[:] = ys[V]
                     step_cable(ys, ps, seg_d[seg], d_work, area, g_axial, h, work)
+                    v_new[:] = ys[V]
                 else:
-                    step_block(ys, ps, seg_d[seg], h)
+                    for j in range(lanes):
+                        v_old[j] = tile[V * TILE + j]
+                    step_tile(tile, lanes, h)
+                    for j in range(lanes):
+                        v_new[j] = tile[V * TILE + j]
                 for j in range(lanes):
-                    v_new = ys[V, j]
-                    if armed[j] and v_new >= threshold:
+                    if armed[j] and v_new[j] >= threshold:
                         if n_spk[j] < spikes.shape[1]:
-                            spikes[j, n_spk[j]] = t + h * (threshold - v_old[j]) / (v_new
+                            spikes[j, n_spk[j]] = t + h * (threshold - v_old[j]) / (v_new[j]
                                                                                    - v_old[j])
                         n_spk[j] += 1
                         armed[j] = False
-                    elif v_new < threshold:
+                    elif v_new[j] < threshold:
                         armed[j] = True
             t = t_stop
             if seg < n_seg - 1 and t >= seg_t[seg + 1] - eps:
                 seg += 1
-                enter_segment_block(ys, ps, seg_d[seg])
+                _enter(ys, ps, seg_d[seg], tile, cable, False)
             if t >= t1 - eps:
                 break
-        if (k + 1) % rec_every == 0 or k == n_steps - 1:
+        record = (k + 1) % rec_every == 0 or k == n_steps - 1
+        audit = (k + 1) % audit_every == 0 or k == n_steps - 1
+        if (record or audit) and not cable:
+            store_tile_state(tile, ys)
+        if record:
             rec_t[n_rec] = t1
             _record(ys, ps, seg_d[seg], rec_idx, rec_out, n_rec, y1, p1, d1, obs)
             n_rec += 1
-        if (k + 1) % audit_every == 0 or k == n_steps - 1:
+        if audit:
             audit_out[n_audit] = ys
             n_audit += 1
     return n_rec, n_audit
@@ -145,5 +198,5 @@ def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec
         np.ascontiguousarray(seg_d).reshape((seg_d.shape[0], N_DRIVE, 1)), dt, k0, n_steps,
         rec_every, rec_idx, rec_t, rec_out.reshape((1, rec_out.shape[0], rec_out.shape[1])),
         audit_every, audit_out.reshape((audit_out.shape[0], N_STATE, 1)), threshold,
-        spikes.reshape((1, spikes.shape[0])), n_spk, np.empty(0), np.empty(0))
+        spikes.reshape((1, spikes.shape[0])), n_spk)
     return n_rec, n_audit, n_spk[0]

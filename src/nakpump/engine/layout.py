@@ -31,7 +31,7 @@ Q_INJ_CL = 17
 # low-order bits each update loses, so that rounding does not accumulate over
 # millions of steps (keeps C·A·ΔV = F·Vol·Σz·Δc to ~1e-9 mV, not ~1e-6).
 COMP_NA_I = 18
-# Tissue (engine.cell._tissue_block; all 0 in a cell without glia or bath):
+# Tissue (engine.cell._tissue_lanes; all 0 in a cell without glia or bath):
 CA_I = 24  # mM, Cressman's intracellular Ca2+, which only gates the AHP (not in charge balance)
 K_BUFFER = 25  # K+ bound to the glial buffer, mM of extracellular volume (Hübel & Dahlem)
 K_GLIA = 26  # K+ taken up by glia, mM of extracellular volume (cumulative; Cressman 2009)
@@ -83,7 +83,7 @@ P_PUMP_D = 21  # sigmoid k_slope (mM)
 P_KM_ATP = 22  # mM
 P_ATP_NORMAL = 23  # mM
 P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
-P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_block)
+P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_tile)
 # Published-model shortcuts (CellSpec.pump_electrogenic, k_i_rule, fixed_cl):
 P_PUMP_V = 26  # 1 = the pump current is in dV/dt, 0 = fluxes only (Cressman 2009)
 P_K_NEUTRAL = 27  # 1 = [K]i changes by −Δ[Na]i (Cressman 2009), 0 = by its currents
@@ -147,6 +147,15 @@ D_V_CLAMP = 9  # mV
 D_K_PUFF = 10  # mM/ms of K+ delivered into a closed extracellular space (a puff from a pipette)
 D_O2_BATH = 11  # mg/L, bath O2 (with CellSpec.oxygen)
 N_DRIVE = 12
+
+# --- tiles -----------------------------------------------------------------------------
+# A tile holds up to TILE cells' state, parameter and drive rows in one flat array, each
+# row TILE long (engine.cell.step_tile). Its rows are a constant distance apart, so the
+# compiler can vectorise the lane loops across cells.
+TILE = 16
+TILE_P = N_STATE * TILE  # where the parameter rows start
+TILE_D = (N_STATE + N_PARAM) * TILE  # where the drive rows start
+TILE_SIZE = (N_STATE + N_PARAM + N_DRIVE) * TILE
 
 # --- observables: the state followed by quantities derived from it ----------------------
 OBS_E_NA = N_STATE

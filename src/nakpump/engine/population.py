@@ -1,11 +1,11 @@
 """Fixed-step integration of many independent cells at once: blocks of cells in a prange.
 
 Cells that share their protocol's boundary times are stepped together in
-blocks: each block's states, parameters and drives are gathered into
-columns (engine.cell.step_block's layout), integrated by the single cell's
-kernel (engine.fixed.integrate_block; one cell is a block of one) and
-scattered back. Within a block the step is one loop over cells per phase, so
-it vectorises; blocks are independent, so the loop over them is parallel.
+blocks of up to layout.TILE: each block's states, parameters and drives are
+gathered into columns, integrated by the single cell's kernel
+(engine.fixed.integrate_block, which steps them as a tile; one cell is a block
+of one) and scattered back. Within a block the step is one loop over cells per
+phase, vectorised; blocks are independent, so the loop over them is parallel.
 A cell computes exactly what it computes alone: the same operations in the
 same order, lane by lane.
 """
@@ -36,7 +36,6 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
     recording unwritten, and flagged in overflow[i], to be run again with a
     larger buffer.
     """
-    no_cable = np.empty(0)  # the lanes are separate cells
     for i in numba.prange(blocks.shape[0]):
         b = blocks[i]
         cells = order[starts[b]:starts[b + 1]]
@@ -57,8 +56,7 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
         lane0 = first_lane[i]
         n_spk = n_spikes[lane0:lane0 + lanes]
         integrate_block(ys, ps, c_t, ds, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec,
-                        n_steps, audit, threshold, spikes[lane0:lane0 + lanes], n_spk,
-                        no_cable, no_cable)
+                        n_steps, audit, threshold, spikes[lane0:lane0 + lanes], n_spk)
         overflow[i] = n_spk.max() > spikes.shape[1]
         if not overflow[i]:
             for j in range(lanes):
