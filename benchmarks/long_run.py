@@ -5,11 +5,12 @@
 
 The scenario: `cortical` under a constant K+-carried drive of 3.3 µA/cm² from t = 0 (it
 fires at ~9 Hz, adapting to ~6 Hz over the first minute), all pumps blocked from 60 s, N
-minutes simulated (default 30; --quick: 2), V and [Na]i recorded every 1 ms. Each
-setting is compared with a tight reference run in the same process (nakpump "reference",
-scipy Radau rtol = atol = 1e-10 by default: ~0.3 s per spike, so ~16 min for --quick and
-~1.5 h from 4 min on, when the cell has fallen silent after ~16 000 spikes; LSODA at the
-same tolerances is ~15× faster and agrees with Radau to ~1e-4 ms). Spike errors are
+minutes simulated (default 30; --quick: 2), V and [Na]i recorded every 1 ms (the same
+scenario as examples/long_run.toml). Each setting is compared with a tight reference run
+in the same process (nakpump "reference", scipy Radau rtol = atol = 1e-10 by default:
+~0.3 s per spike, so ~16 min for --quick and ~1.5 h from 4 min on, when the cell has
+fallen silent after ~16 000 spikes; LSODA at the same tolerances is ~15× faster, 470 s
+for 30 min, and agrees with Radau to ~1e-4 ms over 2 min). Spike errors are
 taken spike by spike over the spikes both runs have ("max") and for the last of them
 ("last"); "Δn" is the difference in spike count. NEURON is the peer in tests/peers
 (neuron_cortical.py: the same model in NMODL, global CVODE with the same absolute

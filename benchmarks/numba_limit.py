@@ -7,8 +7,8 @@ leaks, Na+/K+ counted inside a fixed bath; [Cl]i stays put as hh-squid has no Cl
 N cells that differ only in their constant K+-carried stimulus (µA/cm²) and pump
 capacity (cycles/s/µm²), stepped with nakpump's "euler" scheme: V and the concentrations
 by a linearly implicit backward-Euler step with every ion current linearised at the new V
-(engine.cell._membrane_step, theta = 1), then the gates by exponential Euler at the new V
-(engine.cell._step_gates). Nothing else: no protocol segments, no recording, no charge
+(engine.cell._membrane_lanes, theta = 1), then the gates by exponential Euler at the new V
+(engine.cell._gate_lanes). Nothing else: no protocol segments, no recording, no charge
 integrals and no Kahan compensation of the concentrations (nakpump keeps both for its
 conservation report), no checks inside. It is the speed a hand-written kernel of the same
 arithmetic reaches on this machine, the yardstick for nakpump's engine and for NEURON.

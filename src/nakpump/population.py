@@ -50,7 +50,7 @@ from nakpump.engine.layout import (
     VOL_I,
     V,
 )
-from nakpump.engine.population import integrate_population
+from nakpump.engine.population import compact_spikes, integrate_population
 from nakpump.errors import SpecError
 from nakpump.model.spec import (
     CellSpec,
@@ -482,10 +482,10 @@ def _chunks(table: _Table, n_steps: int, dt: float, duration: float, rec_every: 
                                      n_spikes, first_lane, overflow)
                 lane_cells = table.order if blocks is all_blocks else np.concatenate(
                     [table.order[table.starts[b]:table.starts[b + 1]] for b in blocks])
-                held = ((np.arange(cap)[None, :] < n_spikes[:, None])
-                        & np.repeat(~overflow, lanes)[:, None])
-                rows, _ = np.nonzero(held)
-                found.append((lane_cells[rows].astype(np.int32), spikes[held]))
+                times, cells = compact_spikes(spikes, n_spikes, lane_cells,
+                                              np.repeat(~overflow, lanes))
+                found.append((cells, times))
+                del spikes
                 capacity = max(capacity, int(1.5 * n_spikes.max()) + 4)  # for the next chunk
                 blocks, cap = blocks[overflow], 2 * int(n_spikes.max()) + 4
             spike_cells = np.concatenate([f[0] for f in found])

@@ -51,6 +51,8 @@ def segments_between(seg_t, seg_d, t0, t1):
 @numba.njit(cache=True)
 def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
     """Observables rec_idx of every lane into rec_out[lane, row]."""
+    if rec_idx.shape[0] == 0:  # spikes only
+        return
     for j in range(ys.shape[1]):
         y1[:] = ys[:, j]
         p1[:] = ps[:, j]

@@ -63,3 +63,24 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
                 c = cells[j]
                 y[c] = ys[:, j]
                 rec_out[c] = rec[j]
+
+
+@numba.njit(cache=True)
+def compact_spikes(spikes, n_spikes, lane_cells, keep):
+    """The spike times (ms) held in the rows of spikes (lanes, capacity) whose keep is set,
+    n_spikes[lane] of each, with each one's cell (lane_cells[lane], int32): lane by lane,
+    in time order within a lane."""
+    total = 0
+    for i in range(n_spikes.shape[0]):
+        if keep[i]:
+            total += n_spikes[i]
+    times = np.empty(total)
+    cells = np.empty(total, dtype=np.int32)
+    k = 0
+    for i in range(n_spikes.shape[0]):
+        if keep[i]:
+            for s in range(n_spikes[i]):
+                times[k] = spikes[i, s]
+                cells[k] = lane_cells[i]
+                k += 1
+    return times, cells
