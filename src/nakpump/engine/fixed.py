@@ -3,8 +3,9 @@
 The step grid is t_k = k·dt; a protocol boundary inside a step splits that
 step in two, so events happen exactly when they are scheduled and recorded
 samples stay on the grid. The cells of a block (columns of the state block,
-stepped as a tile by engine.cell.step_tile) share their protocol's boundary times, not its values,
-and step in lockstep; one cell is a block of one (integrate_fixed). Spikes
+stepped as a tile by engine.cell.step_tile) share their protocol's boundary
+times, not its values, and step in lockstep; one cell is a block of one
+(integrate_fixed); a cable's compartments step together (integrate_cable). Spikes
 are detected on the fly (upward threshold crossings, time by linear
 interpolation), so spike times do not depend on the recording interval. The
 kernel allocates a few scratch vectors per call and nothing per step.
