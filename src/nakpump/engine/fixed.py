@@ -64,14 +64,12 @@ def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
 
 
 @numba.njit(cache=True)
-def _enter(ys, ps, ds, tile, cable, first):
+def _enter(ys, ps, ds, tile, cable):
     """Enter a protocol segment with drives ds: into the block itself (a cable) or into the
-    tile, which is first filled from ys and ps; ys then follows the tile."""
+    tile that holds it while it steps; ys then follows the tile."""
     if cable:
         enter_segment_block(ys, ps, ds)
         return
-    if first:
-        load_tile(tile, ys, ps)
     load_tile_drives(tile, ds)
     enter_segment_tile(tile, ys.shape[1])
     store_tile_state(tile, ys)
@@ -127,8 +125,10 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
     if not cable and lanes > TILE:
         raise ValueError("integrate_block: more cells than a tile holds")
     tile = np.empty(0 if cable else TILE_SIZE)
+    if not cable:
+        load_tile(tile, ys, ps)
     seg = 0
-    _enter(ys, ps, seg_d[0], tile, cable, True)
+    _enter(ys, ps, seg_d[0], tile, cable)
     for j in range(lanes):
         n_spk[j] = 0
         armed[j] = ys[V, j] < threshold
@@ -168,7 +168,7 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
             t = t_stop
             if seg < n_seg - 1 and t >= seg_t[seg + 1] - eps:
                 seg += 1
-                _enter(ys, ps, seg_d[seg], tile, cable, False)
+                _enter(ys, ps, seg_d[seg], tile, cable)
             if t >= t1 - eps:
                 break
         record = (k + 1) % rec_every == 0 or k == n_steps - 1
