@@ -20,7 +20,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.cell import enter_segment, load_tile, load_tile_drives, observe, step_tile
+from nakpump.engine.cell import (
+    derive_tile,
+    enter_segment,
+    load_tile,
+    load_tile_drives,
+    observe,
+    step_tile,
+)
 from nakpump.engine.layout import (
     COMP_NA_I,
     N_DRIVE,
@@ -191,6 +198,9 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             while k_audit - audit0 < audit_times.shape[0] and audit_times[k_audit - audit0] <= t:
                 audit_out[k_audit - audit0, :] = y
                 k_audit += 1
+        for i in range(n):  # the derived drives follow the state as the segment begins
+            tile[i * TILE] = y[i]
+        derive_tile(tile, np.int64(1))
         t_end = seg_t[s + 1]
         while t < t_end:
             if t >= t_soft:

@@ -32,7 +32,7 @@ from nakpump.biophysics.channels import (
     m_current_gate,
     traub_rates,
 )
-from nakpump.biophysics.ions import nernst
+from nakpump.biophysics.ions import nernst, nernst_from_log
 from nakpump.biophysics.pumps import (
     K_PER_CYCLE,
     NA_PER_CYCLE,
@@ -63,8 +63,13 @@ from nakpump.engine.layout import (
     D_BLOCK,
     D_CL_BATH,
     D_CLAMP,
+    D_I_PUMP,
     D_K_BATH,
     D_K_PUFF,
+    D_LOG_CL_O,
+    D_LOG_K_O,
+    D_LOG_NA_O,
+    D_MEMBRANE,
     D_NA_BATH,
     D_O2_BATH,
     D_STIM_CL,
@@ -75,6 +80,9 @@ from nakpump.engine.layout import (
     K_GLIA,
     K_I,
     K_O,
+    MEMBRANE_BATH,
+    MEMBRANE_CLOSED,
+    MEMBRANE_PLAIN,
     N_DRIVE,
     N_PARAM,
     N_STATE,
@@ -343,6 +351,23 @@ def _enter_segment_lanes(Yb, Pb, Db, op, od, s, lanes):
             Yb[CL_O * s + j] = Db[od + D_CL_BATH * s + j]
 
 
+@jit_inline
+def _derive_lanes(Yb, Pb, Db, op, od, s, lanes):
+    """The derived drives (layout.D_LOG_NA_O …) of every lane, from its state, parameters
+    and drives: the logs of its outside concentrations, and in lane 0 the membrane step's
+    variant, the most general any lane needs."""
+    variant = MEMBRANE_PLAIN
+    for j in range(lanes):
+        Db[od + D_LOG_NA_O * s + j] = math.log(Yb[NA_O * s + j])
+        Db[od + D_LOG_K_O * s + j] = math.log(Yb[K_O * s + j])
+        Db[od + D_LOG_CL_O * s + j] = math.log(Yb[CL_O * s + j])
+        if has_tissue(Pb[op + P_FLUX_O * s + j], Pb[op + P_DYNAMIC * s + j]):
+            variant = MEMBRANE_CLOSED
+        elif Pb[op + P_GL_CL * s + j] != 0.0 or Db[od + D_CLAMP * s + j] > 0.5:
+            variant = max(variant, MEMBRANE_BATH)
+    Db[od + D_MEMBRANE * s] = variant
+
+
 @jit
 def enter_segment_block(Yb, Pb, Db):
     """Apply what a new protocol segment sets directly: the bath's concentrations. Yb, Pb,
@@ -359,8 +384,25 @@ def enter_segment(y, p, d):
 
 @jit
 def enter_segment_tile(S, lanes):
-    """enter_segment_block for the first `lanes` cells of the tile S."""
+    """enter_segment_block for the first `lanes` cells of the tile S, and their derived
+    drives (derive_tile)."""
     _enter_segment_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
+    _derive_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
+
+
+@jit
+def derive_tile(S, lanes):
+    """Set the derived drives of the first `lanes` cells of the tile S from the state,
+    parameters and drives it holds: after a segment is entered, before the first step."""
+    _derive_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
+
+
+@jit
+def derive_block(Yb, Pb, Dw):
+    """derive_tile for a block of any width: (rows, B) arrays, Dw with layout.N_DRIVE_WORK
+    rows (a cable's working drives)."""
+    s = Yb.shape[1]
+    _derive_lanes(Yb.reshape(-1), Pb.reshape(-1), Dw.reshape(-1), 0, 0, s, s)
 
 
 @jit
@@ -405,9 +447,10 @@ def step_tile(S, lanes, dt):
     or for dt/2 on either side of the rest (1).
 
     Each phase is one loop over lanes with no branch that differs between lanes (model
-    kinds are dispatched outside the loops), vectorised across cells. A cell computes
-    the same operations in the same order whichever lane it is in and however many
-    lanes step with it, so one cell alone and in a population agree bit for bit.
+    kinds are dispatched outside the loops), vectorised across cells. The tile's derived
+    drives must be set (enter_segment_tile, derive_tile) before the first step. A cell
+    computes the same operations in the same order whichever lane it is in and however
+    many lanes step with it, so one cell alone and in a population agree bit for bit.
     """
     op, od, s = TILE_P, TILE_D, TILE
     euler = S[op + P_SCHEME * s] == 0.0
@@ -450,32 +493,44 @@ def _gates_block(Yb, Pb, dt):
 
 @jit_inline
 def _membrane_phase(Yb, Pb, Db, op, od, s, lanes, dt, theta):
-    """V and concentrations of every lane, dispatched on the pump form, on whether any lane
-    has a Cl− leak and on whether any lane's outside is closed (one loop for each)."""
+    """V and concentrations of every lane: the pump currents in a loop of the pump's form,
+    then the rest in a loop of the variant the derived drives name (layout.MEMBRANE_*).
+    Two loops, dispatched apart, so that compile time grows as forms + variants, not
+    forms × variants."""
     kind = int(Pb[op + P_PUMP_KIND * s])
-    has_cl = False
-    closed = False
-    for j in range(lanes):
-        has_cl = has_cl or Pb[op + P_GL_CL * s + j] != 0.0
-        closed = closed or has_tissue(Pb[op + P_FLUX_O * s + j], Pb[op + P_DYNAMIC * s + j])
     if kind == 0:
-        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 0, has_cl, closed)
+        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 0)
     elif kind == 1:
-        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 1, has_cl, closed)
+        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 1)
     elif kind == 2:
-        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 2, has_cl, closed)
+        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 2)
     else:
-        _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, 3, has_cl, closed)
+        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 3)
+    # A Cl− leak and a clamp share a variant, and a closed outside comes with Cl− in the
+    # published models (Hübel & Dahlem, Cressman, Wei): three variants, not eight. Each
+    # computes what the others do for the lanes it shares with them, in the same order,
+    # so a cell's bits do not depend on its tile's variant.
+    variant = Db[od + D_MEMBRANE * s]
+    if variant == MEMBRANE_PLAIN:
+        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, False, False)
+    elif variant == MEMBRANE_BATH:
+        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, True, False)
+    else:
+        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, True, True)
 
 
 @jit_inline
-def _membrane_variants(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, has_cl, closed):
-    # Cl− and a closed outside go together in the published models (Hübel & Dahlem,
-    # Cressman, Wei): two variants, not four, to keep compile time down.
-    if has_cl or closed:
-        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, True, True)
-    else:
-        _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, kind, False, False)
+def _pump_lanes(Yb, Pb, Db, op, od, s, lanes, kind):
+    """Each lane's pump current (µA/cm², O2 not applied) at its present state, into its
+    D_I_PUMP row; kind (layout.PUMP_KIND_CODE) is a constant at each call site."""
+    for j in range(lanes):
+        jp, jd = op + j, od + j
+        Db[D_I_PUMP * s + jd] = pump_current(pump_rate_of(
+            kind, Yb[V * s + j], Yb[NA_I * s + j], Yb[NA_O * s + j], Yb[K_O * s + j],
+            Pb[P_RT_F * s + jp], Pb[P_PUMP_MAX * s + jp], Pb[P_PUMP_A * s + jp],
+            Pb[P_PUMP_B * s + jp], Pb[P_PUMP_C * s + jp], Pb[P_PUMP_D * s + jp],
+            Db[D_ATP * s + jd], Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
+            Db[D_BLOCK * s + jd]))
 
 
 @jit_inline
@@ -490,11 +545,12 @@ def _kahan_add(Yb, s, i, j, delta):
 
 
 @jit_inline
-def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, pump_kind, has_cl, closed):
-    """V and concentrations over dt with gates frozen; currents linearised, evaluated at
-    V + theta·ΔV (theta 1: backward Euler, 1/2: trapezoidal). pump_kind, has_cl (a Cl−
-    leak: else E_Cl is not needed) and closed (a finite outside: else nothing changes
-    there) are constants at each call site, so their branches fold away."""
+def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, full, closed):
+    """V and concentrations over dt with gates frozen, the pump currents given (D_I_PUMP);
+    currents linearised, evaluated at V + theta·ΔV (theta 1: backward Euler, 1/2:
+    trapezoidal). full (Cl− leaks and clamps: else neither is computed) and closed (a
+    finite outside: else nothing changes there, and its logs are the derived drives') are
+    constants at each call site, so their branches fold away."""
     inv_dt = 1.0 / dt
     for j in range(lanes):
         jp, jd = op + j, od + j
@@ -502,18 +558,24 @@ def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, pump_kind, has_cl, 
         na_i, k_i, cl_i = Yb[NA_I * s + j], Yb[K_I * s + j], Yb[CL_I * s + j]
         na_o, k_o, cl_o = Yb[NA_O * s + j], Yb[K_O * s + j], Yb[CL_O * s + j]
         rt_f = Pb[P_RT_F * s + jp]
-        e_na = nernst(rt_f, 1.0, na_o, na_i)
-        e_k = nernst(rt_f, 1.0, k_o, k_i)
-        e_cl = nernst(rt_f, -1.0, cl_o, cl_i) if has_cl else 0.0
+        if closed:
+            log_na_o, log_k_o, log_cl_o = math.log(na_o), math.log(k_o), math.log(cl_o)
+        else:
+            log_na_o, log_k_o, log_cl_o = (Db[D_LOG_NA_O * s + jd], Db[D_LOG_K_O * s + jd],
+                                           Db[D_LOG_CL_O * s + jd])
+        e_na = nernst_from_log(rt_f, 1.0, log_na_o, na_i)
+        e_k = nernst_from_log(rt_f, 1.0, log_k_o, k_i)
         g_na, g_k = channel_conductances(
             Yb[M * s + j], Yb[H * s + j], Yb[N * s + j], Yb[P * s + j], Pb[P_G_NA * s + jp],
             Pb[P_G_K * s + jp], Pb[P_G_M * s + jp], Pb[P_GL_NA * s + jp], Pb[P_GL_K * s + jp])
-        g_cl = Pb[P_GL_CL * s + jp]
-        i_pump = pump_current(pump_rate_of(
-            pump_kind, v, na_i, na_o, k_o, rt_f, Pb[P_PUMP_MAX * s + jp],
-            Pb[P_PUMP_A * s + jp], Pb[P_PUMP_B * s + jp], Pb[P_PUMP_C * s + jp],
-            Pb[P_PUMP_D * s + jp], Db[D_ATP * s + jd], Pb[P_KM_ATP * s + jp],
-            Pb[P_ATP_NORMAL * s + jp], Db[D_BLOCK * s + jd]))
+        g_cl = Pb[P_GL_CL * s + jp] if full else 0.0
+        # E_Cl only where there is a Cl− leak: a select, so a lane without Cl− gets 0 whatever
+        # its (possibly zero) Cl− concentrations, as in the plain variant.
+        e_cl = 0.0
+        if full:
+            e_cl_leak = nernst_from_log(rt_f, -1.0, log_cl_o, cl_i)
+            e_cl = e_cl_leak if g_cl != 0.0 else 0.0
+        i_pump = Db[D_I_PUMP * s + jd]
         if closed:
             i_pump *= Yb[O2_PUMP * s + j]  # 1 without oxygen
         i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
@@ -524,19 +586,21 @@ def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, pump_kind, has_cl, 
         # Without P_PUMP_V the pump moves ions but its current is left out of dV/dt.
         net = (i_na + i_k + i_cl - (1.0 - Pb[P_PUMP_V * s + jp]) * i_pump
                - (inj_na + inj_k + inj_cl))
-        # Both branches are computed and one is selected, so lanes never diverge.
-        clamped = Db[D_CLAMP * s + jd] > 0.5
-        dv_clamp = Db[D_V_CLAMP * s + jd] - v
-        i_clamp = cap * dv_clamp * inv_dt + net + theta * g_tot * dv_clamp  # the amp's current
-        dv_free = -dt * net / (cap + theta * dt * g_tot)
-        dv = dv_clamp if clamped else dv_free
-        i_clamp = i_clamp if clamped else 0.0
+        dv = -dt * net / (cap + theta * dt * g_tot)
+        if full:
+            # Both branches are computed and one is selected, so lanes never diverge.
+            clamped = Db[D_CLAMP * s + jd] > 0.5
+            dv_clamp = Db[D_V_CLAMP * s + jd] - v
+            i_clamp = cap * dv_clamp * inv_dt + net + theta * g_tot * dv_clamp  # the amp's
+            dv = dv_clamp if clamped else dv
+            i_clamp = i_clamp if clamped else 0.0
+            inj_na, inj_k, inj_cl = add_to_carrier(Pb[P_STIM_ION * s + jp], i_clamp, inj_na,
+                                                   inj_k, inj_cl)
         # Currents at V + theta·dv; C·dv = dt·(Σ injected − Σ membrane) holds exactly.
         i_na += theta * g_na * dv
         i_k += theta * g_k * dv
-        i_cl += theta * g_cl * dv
-        inj_na, inj_k, inj_cl = add_to_carrier(Pb[P_STIM_ION * s + jp], i_clamp, inj_na,
-                                               inj_k, inj_cl)
+        if full:
+            i_cl += theta * g_cl * dv
         # Membrane currents move ions across the membrane, injected ones into the cell only
         # (fixed concentrations and a bath: factors 0).
         dynamic = Pb[P_DYNAMIC * s + jp] != 0.0
@@ -564,7 +628,8 @@ def _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, pump_kind, has_cl, 
         v_mid = v + theta * dv
         Yb[Q_NA * s + j] += dt * g_na * (v_mid - e_na)
         Yb[Q_K * s + j] += dt * g_k * (v_mid - e_k)
-        Yb[Q_CL * s + j] += dt * g_cl * (v_mid - e_cl)
+        if full:
+            Yb[Q_CL * s + j] += dt * g_cl * (v_mid - e_cl)
         Yb[Q_PUMP * s + j] += dt * i_pump
         Yb[Q_INJ_NA * s + j] += dt * inj_na
         Yb[Q_INJ_K * s + j] += dt * inj_k

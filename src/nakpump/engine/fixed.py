@@ -26,7 +26,16 @@ from nakpump.engine.cell import (
     step_tile,
     store_tile_state,
 )
-from nakpump.engine.layout import N_DRIVE, N_OBS, N_PARAM, N_STATE, TILE, TILE_SIZE, V
+from nakpump.engine.layout import (
+    N_DRIVE,
+    N_DRIVE_WORK,
+    N_OBS,
+    N_PARAM,
+    N_STATE,
+    TILE,
+    TILE_SIZE,
+    V,
+)
 
 
 @numba.njit(cache=True)
@@ -118,7 +127,7 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
     v_old = np.empty(lanes)
     v_new = np.empty(lanes)
     armed = np.empty(lanes, dtype=np.bool_)
-    d_work = np.empty((N_DRIVE, lanes)) if cable else np.empty((N_DRIVE, 0))
+    d_work = np.empty((N_DRIVE_WORK, lanes)) if cable else np.empty((N_DRIVE_WORK, 0))
     work = np.empty((7, lanes)) if cable else np.empty((7, 0))
     # Separate cells step in a tile (engine.cell.step_tile, vectorised across cells),
     # which holds their state while they step; ys is brought up to date where it is read.
@@ -138,6 +147,8 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
     n_rec = 1
     audit_out[0] = ys
     n_audit = 1
+    next_rec = rec_every  # steps done at the next sample and audit (no division per step)
+    next_audit = audit_every
 
     for k in range(n_steps):
         t = seg_t[0] if k == 0 else (k0 + k) * dt
@@ -156,23 +167,30 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
                     step_tile(tile, lanes, h)
                     for j in range(lanes):
                         v_new[j] = tile[V * TILE + j]
+                # A lane spikes when it crosses threshold upwards armed, and is armed again
+                # below it. Crossings are rare: test for any at all in one vectorised loop.
+                crossed = False
                 for j in range(lanes):
-                    if armed[j] and v_new[j] >= threshold:
+                    crossed |= armed[j] & (v_new[j] >= threshold)
+                for j in range(lanes):
+                    if crossed and armed[j] and v_new[j] >= threshold:
                         if n_spk[j] < spikes.shape[1]:
                             spikes[j, n_spk[j]] = t + h * (threshold - v_old[j]) / (v_new[j]
                                                                                    - v_old[j])
                         n_spk[j] += 1
-                        armed[j] = False
-                    elif v_new[j] < threshold:
-                        armed[j] = True
+                    armed[j] = v_new[j] < threshold
             t = t_stop
             if seg < n_seg - 1 and t >= seg_t[seg + 1] - eps:
                 seg += 1
                 _enter(ys, ps, seg_d[seg], tile, cable)
             if t >= t1 - eps:
                 break
-        record = (k + 1) % rec_every == 0 or k == n_steps - 1
-        audit = (k + 1) % audit_every == 0 or k == n_steps - 1
+        record = k + 1 == next_rec or k == n_steps - 1
+        audit = k + 1 == next_audit or k == n_steps - 1
+        if k + 1 == next_rec:
+            next_rec += rec_every
+        if k + 1 == next_audit:
+            next_audit += audit_every
         if (record or audit) and not cable:
             store_tile_state(tile, ys)
         if record:

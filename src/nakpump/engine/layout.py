@@ -147,15 +147,27 @@ D_V_CLAMP = 9  # mV
 D_K_PUFF = 10  # mM/ms of K+ delivered into a closed extracellular space (a puff from a pipette)
 D_O2_BATH = 11  # mg/L, bath O2 (with CellSpec.oxygen)
 N_DRIVE = 12
+# Derived drives: what the step needs that stays constant over a protocol segment, set
+# when one is entered (engine.cell.enter_segment_tile) rather than every step. They follow
+# the drives in a tile and in a cable's working drives; protocol tables do not hold them.
+D_LOG_NA_O = N_DRIVE  # ln of the outside concentration (mM) at entry: constant in a segment
+D_LOG_K_O = N_DRIVE + 1  # unless the outside is closed, when the step takes it afresh
+D_LOG_CL_O = N_DRIVE + 2
+D_MEMBRANE = N_DRIVE + 3  # lane 0: the membrane step's variant for all lanes (MEMBRANE_*)
+D_I_PUMP = N_DRIVE + 4  # µA/cm², working space: the pump current within a step
+N_DRIVE_WORK = N_DRIVE + 5
+MEMBRANE_PLAIN = 0.0  # no Cl− leak, no clamp, a bath outside: the common case, fastest
+MEMBRANE_BATH = 1.0  # some lane has a Cl− leak or is clamped; a bath outside
+MEMBRANE_CLOSED = 2.0  # some lane's outside is closed: its concentrations move every step
 
 # --- tiles -----------------------------------------------------------------------------
-# A tile holds up to TILE cells' state, parameter and drive rows in one flat array, each
-# row TILE long (engine.cell.step_tile). Its rows are a constant distance apart, so the
-# compiler can vectorise the lane loops across cells.
+# A tile holds up to TILE cells' state, parameter and drive rows (derived ones included)
+# in one flat array, each row TILE long (engine.cell.step_tile). Its rows are a constant
+# distance apart, so the compiler can vectorise the lane loops across cells.
 TILE = 16
 TILE_P = N_STATE * TILE  # where the parameter rows start
 TILE_D = (N_STATE + N_PARAM) * TILE  # where the drive rows start
-TILE_SIZE = (N_STATE + N_PARAM + N_DRIVE) * TILE
+TILE_SIZE = (N_STATE + N_PARAM + N_DRIVE_WORK) * TILE
 
 # --- observables: the state followed by quantities derived from it ----------------------
 OBS_E_NA = N_STATE
