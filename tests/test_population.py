@@ -92,6 +92,29 @@ def test_per_cell_protocol_lists(cortical):
     assert len(json.loads(ds.attrs["protocol"])) == 3  # cells 0 and 2 share one
 
 
+def test_a_cells_bits_do_not_depend_on_its_tiles_membrane_variant(squid):
+    # Alone, cells 0 and 3 (no Cl− leak, no clamp) take the plain membrane step; in a
+    # tile with a clamped cell (1) and one with a Cl− leak (2), all four take the step
+    # with Cl− and clamp terms (engine.cell._membrane_phase). It must compute the same
+    # bits for them, or a cell's numbers would depend on its neighbours.
+    protocols = [[nk.Stimulus(amplitude=15.0, start=5.0, stop=60.0)],
+                 [nk.VoltageClamp(v=-20.0, start=5.0, stop=60.0)],
+                 [nk.Stimulus(amplitude=15.0, start=5.0, stop=60.0)],
+                 [nk.Stimulus(amplitude=8.0, start=5.0, stop=60.0)]]
+    g_cl = np.array([0.0, 0.0, 0.05, 0.0])
+    record = ["v", "na_i", "k_i", "cl_i", "i_inj"]
+    ds = nk.simulate_population(squid, 100.0, protocols, parameters={"leak.g_cl": g_cl},
+                                record=record, record_interval=0.5)
+    for i, events in enumerate(protocols):
+        alone = nk.simulate(squid.replace(**{"leak.g_cl": g_cl[i]}), 100.0, events,
+                            method="fixed", record=record, record_interval=0.5)
+        for name in record:
+            np.testing.assert_array_equal(ds[name].values[i], alone[name].values)
+    assert ds.spike_count.values[[0, 3]].min() > 0  # the plain cells fire: V crosses 0 mV
+    cl_change = np.abs(ds.cl_i.values[:, -1] - ds.cl_i.values[:, 0])
+    assert cl_change[2] > 1e-6 and cl_change[[0, 1, 3]].max() == 0.0  # Cl− moves in cell 2 only
+
+
 def test_chunked_streamed_and_overflowing_runs_agree(cortical, tmp_path, monkeypatch):
     params = {"protocol[0].amplitude": np.linspace(2.0, 12.0, 5)}
     args = (cortical, 300.0, [nk.Stimulus(amplitude=3.0)])
