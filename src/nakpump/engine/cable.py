@@ -20,7 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from nakpump._jit import jit
-from nakpump.engine.cell import _gates_block, _ion_currents, _membrane_block, derive_block
+from nakpump.engine.cell import (
+    _gates_block,
+    _ion_currents,
+    _membrane_block,
+    derive_block,
+    enter_segment_block,
+)
 from nakpump.engine.layout import (
     D_CLAMP,
     D_STIM_CL,
@@ -91,22 +97,30 @@ def axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, net, g_tot, lower, diag,
 
 
 @jit
+def enter_cable(Yb, Pb, Db, Dw):
+    """Enter a protocol segment with drives Db (N_DRIVE, n): the bath's concentrations
+    (engine.cell.enter_segment_block), and the working drives Dw (layout.N_DRIVE_WORK, n)
+    that step_cable hands the membrane step: Db with every compartment clamped, and their
+    derived drives."""
+    enter_segment_block(Yb, Pb, Db)
+    Dw[:N_DRIVE, :] = Db
+    Dw[D_CLAMP, :] = 1.0
+    derive_block(Yb, Pb, Dw)
+
+
+@jit
 def step_cable(Yb, Pb, Db, Dw, area, g_axial, dt, work):
     """Advance every compartment of a cable by dt (ms) in place. Yb, Pb, Db: state,
-    parameters and drives with one column per compartment (engine.layout); Dw: scratch
-    drives with layout.N_DRIVE_WORK rows (the derived ones included); work: scratch
-    (7, n). Scheme as engine.cell.step_tile (Pb[P_SCHEME]: 0 backward Euler, 1 Strang
-    with the trapezoidal membrane step)."""
+    parameters and drives with one column per compartment (engine.layout); Dw: the
+    working drives enter_cable made of Db; work: scratch (7, n). Scheme as
+    engine.cell.step_tile (Pb[P_SCHEME]: 0 backward Euler, 1 Strang with the trapezoidal
+    membrane step)."""
     theta = 1.0 if Pb[P_SCHEME, 0] == 0.0 else 0.5
     if theta == 0.5:
         _gates_block(Yb, Pb, 0.5 * dt)
-    Dw[:N_DRIVE, :] = Db
     axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, work[0], work[1], work[2], work[3],
                   work[4], work[5], work[6])
-    for j in range(Yb.shape[1]):
-        Dw[D_CLAMP, j] = 1.0
-        Dw[D_V_CLAMP, j] = work[6, j]
-    derive_block(Yb, Pb, Dw)
+    Dw[D_V_CLAMP, :] = work[6]
     _membrane_block(Yb, Pb, Dw, dt, theta)
     _gates_block(Yb, Pb, 0.5 * dt if theta == 0.5 else dt)
 

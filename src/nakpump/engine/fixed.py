@@ -16,9 +16,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nakpump.engine.cable import step_cable
+from nakpump.engine.cable import enter_cable, step_cable
 from nakpump.engine.cell import (
-    enter_segment_block,
     enter_segment_tile,
     load_tile,
     load_tile_drives,
@@ -73,11 +72,12 @@ def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
 
 
 @numba.njit(cache=True)
-def _enter(ys, ps, ds, tile, cable):
-    """Enter a protocol segment with drives ds: into the block itself (a cable) or into the
-    tile that holds it while it steps; ys then follows the tile."""
+def _enter(ys, ps, ds, tile, d_work, cable):
+    """Enter a protocol segment with drives ds: for a cable, into the block itself and its
+    working drives d_work; for cells, into the tile that holds them while they step (ys
+    then follows the tile)."""
     if cable:
-        enter_segment_block(ys, ps, ds)
+        enter_cable(ys, ps, ds, d_work)
         return
     load_tile_drives(tile, ds)
     enter_segment_tile(tile, ys.shape[1])
@@ -137,7 +137,7 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
     if not cable:
         load_tile(tile, ys, ps)
     seg = 0
-    _enter(ys, ps, seg_d[0], tile, cable)
+    _enter(ys, ps, seg_d[0], tile, d_work, cable)
     for j in range(lanes):
         n_spk[j] = 0
         armed[j] = ys[V, j] < threshold
@@ -182,7 +182,7 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
             t = t_stop
             if seg < n_seg - 1 and t >= seg_t[seg + 1] - eps:
                 seg += 1
-                _enter(ys, ps, seg_d[seg], tile, cable)
+                _enter(ys, ps, seg_d[seg], tile, d_work, cable)
             if t >= t1 - eps:
                 break
         record = k + 1 == next_rec or k == n_steps - 1
