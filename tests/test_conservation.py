@@ -62,12 +62,14 @@ def test_voltage_clamp_and_bath_change_conserve(cortical):
     assert float(ds.k_o.sel(time=1000.0)) == 10.0
 
 
-@pytest.mark.parametrize("scheme", ["euler", "strang"])
-def test_adaptive_method_conserves_to_round_off(cortical, scheme):
-    # Issue 5: the adaptive method's accepted states are linear combinations of states that
-    # each keep the invariants, so it conserves to round-off too (firing, then pump block)
+@pytest.mark.parametrize("method, scheme", [("doubling", "euler"), ("doubling", "strang"),
+                                            ("adaptive", "strang")])
+def test_error_controlled_methods_conserve_to_round_off(cortical, method, scheme):
+    # Issues 5, 17: the error-controlled methods' accepted states are linear combinations of
+    # states (doubling) or of right-hand sides (adaptive: DOP853, RODAS4) that each keep the
+    # invariants, so they conserve to round-off too (firing, then pump block)
     ds = nk.simulate(cortical, 20_000.0, [*FIRING, nk.PumpBlock(start=5_000.0)],
-                     method="adaptive", scheme=scheme, record_interval=1.0)
+                     method=method, scheme=scheme, record_interval=1.0)
     assert float(ds.na_i[-1]) > cortical.ions.na_i + 2.0
     _assert_round_off(ds)
 

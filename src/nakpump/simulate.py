@@ -20,16 +20,7 @@ import numpy as np
 import xarray as xr
 
 from nakpump import __version__
-from nakpump.engine.adaptive import (
-    C_ARMED,
-    C_AUDIT,
-    C_H,
-    C_REC,
-    C_SEG,
-    C_T,
-    N_CLOCK,
-    integrate_adaptive,
-)
+from nakpump.engine import adaptive, switching
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.fixed import integrate_fixed, segments_between
 from nakpump.engine.layout import (
@@ -41,13 +32,14 @@ from nakpump.engine.layout import (
     V,
 )
 from nakpump.engine.reference import integrate_reference
-from nakpump.errors import SpecError
+from nakpump.errors import IntegrationError, SpecError
 from nakpump.model.spec import CellSpec, _check_number, spec_to_dict
 from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
 from nakpump.storage import ResultStream, check_output_path, open_result
 
-METHODS = ("auto", "fixed", "adaptive", "reference")
+METHODS = ("auto", "fixed", "adaptive", "doubling", "reference")
+DEFAULT_RTOL = 1e-6  # "adaptive": 0.02 ms spike-time error over 60 s of bursting (docs)
 AUTO_ADAPTIVE_AFTER = 10_000.0  # ms: "auto" runs longer than this adaptively (accuracy.py)
 SCHEMES = {"euler": 1, "strang": 2}  # step scheme → order of accuracy
 REFERENCE_SOLVERS = ("LSODA", "Radau", "BDF")
@@ -108,14 +100,17 @@ class _Grid:
         return self.at(np.arange(k0, min(k1, self.size)))
 
 
-def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx,
+def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx,
                      threshold, n_chunks, stats):
-    """Run the adaptive kernel in chunks of the sample grid; yield like _fixed_chunks.
+    """Run an error-controlled kernel ("adaptive": engine.switching; "doubling":
+    engine.adaptive, the step of this order) in chunks of the sample grid; yield like
+    _fixed_chunks.
 
     A chunk ends with the first accepted step past its soft end, so chunks take
     exactly the steps of a run in one piece; only a chunk's own sample times are
-    made. stats collects accepted and rejected steps.
+    made. stats collects the kernel's counts (steps, rejected, …).
     """
+    kernel = switching if method == "adaptive" else adaptive
     every = max(1, math.ceil(grid.size / AUDIT_SAMPLES))  # audit a is sample a·every
     n_audit = math.ceil((grid.size - 1) / every) + 1  # … and the last is the last sample
 
@@ -124,30 +119,41 @@ def _adaptive_chunks(y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx
 
     atol_vec = atol * np.array(ATOL_SCALE)
     err_idx = np.array(ERROR_CONTROLLED)
-    clock = np.zeros(N_CLOCK)
-    clock[C_H] = 0.025
-    clock[C_ARMED] = 1.0 if y[V] < threshold else 0.0
+    if method == "adaptive":
+        err_idx = switching.moving_variables(p)
+    clock = np.zeros(kernel.N_CLOCK)
+    clock[kernel.C_H] = 0.025
+    clock[kernel.C_ARMED] = 1.0 if y[V] < threshold else 0.0
     margin = int(h_max / grid.interval) + 2  # samples one step past the soft end can add
     per = max(1, math.ceil((grid.size - 1) / n_chunks))
     for k1 in [*range(per, grid.size - 1, per), grid.size - 1]:
         t_soft = grid.times(k1, k1 + 1)[0] if k1 < grid.size - 1 else math.inf
-        k_rec, k_audit = int(clock[C_REC]), int(clock[C_AUDIT])
+        k_rec, k_audit = int(clock[kernel.C_REC]), int(clock[kernel.C_AUDIT])
         rec_t = grid.times(k_rec, k1 + 1 + margin)
         a_t = audit_times(k_audit, k1 // every + 2 + margin // every + 1)
         rec_out = np.empty((rec_t.size, rec_idx.size))
         audit = np.empty((a_t.size, N_STATE))
-        t0 = clock[C_T]
+        t0 = clock[kernel.C_T]
         spk = np.empty(int(rec_t[-1] - t0) + 16)  # room for 1 kHz firing
-        n_spk, n_acc, n_rej = integrate_adaptive(
-            y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock, t_soft, rec_t,
-            rec_idx, rec_out, a_t, audit, threshold, spk)
-        stats["steps"] += int(n_acc)
-        stats["rejected"] += int(n_rej)
-        _warn_spikes(n_spk, spk.size, t0, clock[C_T])
-        n_rec, n_aud = int(clock[C_REC]) - k_rec, int(clock[C_AUDIT]) - k_audit
-        yield (min(clock[C_T], grid.duration), rec_t[:n_rec], rec_out[:n_rec],
+        args = (rtol, atol_vec, err_idx, h_max, clock, t_soft, rec_t, rec_idx, rec_out, a_t,
+                audit, threshold, spk)
+        if method == "adaptive":
+            counts = switching.integrate_switching(y, p, seg_t, seg_d, *args)
+            names = ("steps", "rejected", "stiff_steps", "rhs_evaluations")
+            if clock[switching.C_FAILED]:
+                raise IntegrationError(clock[kernel.C_T], y)
+        else:
+            counts = adaptive.integrate_adaptive(y, p, seg_t, seg_d, order, *args)
+            names = ("steps", "rejected")
+        n_spk = counts[0]
+        for name, count in zip(names, counts[1:]):
+            stats[name] = stats.get(name, 0) + int(count)
+        _warn_spikes(n_spk, spk.size, t0, clock[kernel.C_T])
+        n_rec = int(clock[kernel.C_REC]) - k_rec
+        n_aud = int(clock[kernel.C_AUDIT]) - k_audit
+        yield (min(clock[kernel.C_T], grid.duration), rec_t[:n_rec], rec_out[:n_rec],
                audit[:n_aud], spk[:min(n_spk, spk.size)])
-        if clock[C_SEG] >= seg_t.size - 1:
+        if clock[kernel.C_SEG] >= seg_t.size - 1:
             break
 
 
@@ -229,10 +235,14 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     "fixed" (step dt ms of the given scheme: "strang", second order,
     gates by exponential half steps around a trapezoidal V step; or "euler",
     first order, backward-Euler V then exponential-Euler gates as in NEURON),
-    "adaptive" (the same step sized by step doubling to local error ≤
-    rtol·|y| + atol, Richardson-extrapolated, steps ≤ h_max ms; default rtol
-    1e-4, atol 1e-6) or "reference" (scipy solve_ivp with `solver`; default
-    rtol = atol = 1e-9). atol is scaled per variable (engine.layout.ATOL_SCALE).
+    "adaptive" (variable step and order: DOP853, order 8, where the cell fires,
+    RODAS4, order 4 and L-stable, where it is stiff, switched automatically
+    (engine.switching); local error ≤ rtol·|y| + atol, steps ≤ h_max ms;
+    default rtol = atol = DEFAULT_RTOL), "doubling" (the fixed step of `scheme`
+    sized by step doubling and Richardson-extrapolated; default rtol 1e-4, atol
+    1e-6) or "reference" (scipy solve_ivp with `solver`; default rtol = atol =
+    1e-9). atol is scaled per variable (engine.layout.ATOL_SCALE); docs/integrators.md
+    says what spike-time error each rtol gives.
     record: variable names (default DEFAULT_RECORD; [] records spike times only);
     record_interval (ms): sampling interval, a multiple of dt for "fixed"
     (default: dt, coarsened so that at most 200 000 samples are kept).
@@ -250,10 +260,10 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         method = "adaptive" if duration > AUTO_ADAPTIVE_AFTER else "fixed"
     if solver not in REFERENCE_SOLVERS:
         raise SpecError("solver", solver, "one of " + ", ".join(REFERENCE_SOLVERS))
-    if rtol is None:
-        rtol = 1e-9 if method == "reference" else 1e-4
-    if atol is None:
-        atol = 1e-9 if method == "reference" else 1e-6
+    default_tol = {"reference": (1e-9, 1e-9), "adaptive": (DEFAULT_RTOL, DEFAULT_RTOL)}
+    rtol_0, atol_0 = default_tol.get(method, (1e-4, 1e-6))
+    rtol = rtol_0 if rtol is None else rtol
+    atol = atol_0 if atol is None else atol
     _check_number("rtol", rtol, lower=0.0, upper=0.1)
     _check_number("atol", atol, lower=0.0)
     _check_number("h_max", h_max, lower=0.0, unit="ms")
@@ -299,15 +309,16 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         n_chunks = max(1, math.ceil(grid.size / STREAM_CHUNK))
     if progress is not None:
         n_chunks = max(n_chunks, N_CHUNKS)
-    stats = {"steps": 0, "rejected": 0}
+    stats = {}
     if method == "fixed":
         chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks)
         integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
-    elif method == "adaptive":
-        chunks = _adaptive_chunks(y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol, h_max,
-                                  grid, rec_idx, threshold, n_chunks, stats)
-        integrator = {"method": "adaptive", "scheme": scheme, "rtol": rtol, "atol": atol,
-                      "h_max": h_max}
+    elif method in ("adaptive", "doubling"):
+        chunks = _adaptive_chunks(method, y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol,
+                                  h_max, grid, rec_idx, threshold, n_chunks, stats)
+        integrator = {"method": method, "rtol": rtol, "atol": atol, "h_max": h_max}
+        if method == "doubling":
+            integrator["scheme"] = scheme
     else:
         full = np.arange(N_STATE, dtype=np.int64)
         times = grid.times(0, grid.size)
@@ -320,7 +331,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
                       "h_max": h_max, "nfev": int(nfev)}
 
     def finish_attrs(audit):
-        integrator.update(stats if method == "adaptive" else {})
+        integrator.update(stats)
         return {**attrs, "integrator": json.dumps(integrator),
                 "conservation": json.dumps(conservation_report(cell, audit))}
 

@@ -837,11 +837,32 @@ def _volume_step(Yb, Pb, jp, s, j, dt):
 def rhs(y, p, d, out):
     """Time derivatives dy/dt (per ms) of the continuous model, written into out.
 
-    Used by the scipy reference integrator. Algebraic gates (instantaneous m,
-    h(n)) get zero derivative and are evaluated where used.
+    Used by the error-controlled integrators (engine.switching, engine.reference).
+    Algebraic gates (instantaneous m, h(n), the AHP's activation) get zero derivative
+    and are evaluated where used. Written for speed, as those integrators call it
+    millions of times: each rate and reversal potential is computed once (one log per
+    ion), which makes it ~2× faster than composing conductances and _ion_currents;
+    it computes the same quantities, to rounding.
     """
     v = y[V]
-    i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump = _ion_currents(y, p, d, v)
+    kind = int(p[P_CH_KIND])
+    am, bm, ah, bh, an, bn = gate_rates(p, v)
+    m, h, pm = y[M], y[H], y[P]
+    if kind == 3:  # instantaneous activation, AHP set by Ca2+ (Cressman 2009)
+        m = am / (am + bm)
+        if p[P_G_M] > 0.0:
+            pm = y[CA_I] / (1.0 + y[CA_I])
+    if p[P_H_FROM_N] > 0.5:  # h follows n (Hübel & Dahlem 2014)
+        h = h_from_n_huebel(y[N])
+    g_na, g_k = channel_conductances(m, h, y[N], pm, p[P_G_NA], p[P_G_K], p[P_G_M],
+                                     p[P_GL_NA], p[P_GL_K])
+    g_cl = p[P_GL_CL]
+    rt_f = p[P_RT_F]
+    e_na = rt_f * math.log(y[NA_O] / y[NA_I])
+    e_k = rt_f * math.log(y[K_O] / y[K_I])
+    e_cl = -rt_f * math.log(y[CL_O] / y[CL_I]) if g_cl != 0.0 else 0.0
+    i_pump = pump_current(pump_rate(y, p, d, v))
+    i_na, i_k, i_cl = ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump)
     inj_na, inj_k, inj_cl = d[D_STIM_NA], d[D_STIM_K], d[D_STIM_CL]
     net = (i_na + i_k + i_cl - (1.0 - p[P_PUMP_V]) * i_pump
            - (inj_na + inj_k + inj_cl))
@@ -896,11 +917,9 @@ def rhs(y, p, d, out):
     out[Q_INJ_NA] = inj_na
     out[Q_INJ_NA + 1] = inj_k
     out[Q_INJ_NA + 2] = inj_cl
-    kind = int(p[P_CH_KIND])
     if kind == 0:
         return
     phi = p[P_PHI]
-    am, bm, ah, bh, an, bn = gate_rates(p, v)
     out[N] = phi * (an * (1.0 - y[N]) - bn * y[N])
     if kind != 3:
         out[M] = phi * (am * (1.0 - y[M]) - bm * y[M])
@@ -911,6 +930,19 @@ def rhs(y, p, d, out):
     elif p[P_G_M] > 0.0:
         p_inf, tau_p = m_current_gate(v, p[P_TAU_M_MAX])
         out[P] = phi * (p_inf - y[P]) / tau_p
+
+
+@jit
+def clamp_jump(y, p, v_target):
+    """Step V (mV) to v_target at a clamp's onset, its capacitive charge C·ΔV (nC/cm²)
+    delivered by the electrode and carried by the stimulus ion (P_STIM_ION)."""
+    carrier = int(p[P_STIM_ION])
+    z = -1.0 if carrier == 2 else 1.0
+    q = p[P_CAP] * (v_target - y[V])
+    if p[P_DYNAMIC] != 0.0:
+        y[NA_I + carrier] += p[P_FLUX_I] * q / z  # Δc_i = f_i·C·ΔV/z (mM)
+    y[Q_INJ_NA + carrier] += q
+    y[V] = v_target
 
 
 @jit

@@ -12,19 +12,13 @@ import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from nakpump.engine.cell import enter_segment, observe, rhs, sync_algebraic
+from nakpump.engine.cell import clamp_jump, enter_segment, observe, rhs, sync_algebraic
 from nakpump.engine.layout import (
     ATOL_SCALE,
     D_CLAMP,
     D_V_CLAMP,
     N_OBS,
     N_STATE,
-    NA_I,
-    P_CAP,
-    P_DYNAMIC,
-    P_FLUX_I,
-    P_STIM_ION,
-    Q_INJ_NA,
     V,
 )
 
@@ -51,19 +45,6 @@ def fd_jacobian(y, p, d, jac):
         yy[j] = y[j]
 
 
-def _clamp_jump(y: np.ndarray, p: np.ndarray, v_target: float) -> None:
-    """Step V to v_target at a clamp onset, the capacitive charge carried by the stim ion."""
-    dv = v_target - y[V]
-    carrier = int(p[P_STIM_ION])
-    z = -1.0 if carrier == 2 else 1.0
-    # C·ΔV (nC/cm²) of charge enters from the electrode: Δc_i = f_i·C·ΔV/z (mM).
-    q = p[P_CAP] * dv
-    if p[P_DYNAMIC] != 0.0:
-        y[NA_I + carrier] += p[P_FLUX_I] * q / z
-    y[Q_INJ_NA + carrier] += q
-    y[V] = v_target
-
-
 PIECE = 1000.0  # ms: longest stretch one solve_ivp call covers (its dense output's memory)
 
 
@@ -88,7 +69,7 @@ def integrate_reference(y, p, seg_t, seg_d, rec_times, rec_idx, threshold, *,
         t0, t1 = seg_t[s], seg_t[s + 1]
         enter_segment(y, p, d)
         if d[D_CLAMP] > 0.5 and y[V] != d[D_V_CLAMP]:
-            _clamp_jump(y, p, d[D_V_CLAMP])
+            clamp_jump(y, p, d[D_V_CLAMP])
         sync_algebraic(y, p)
 
         def fun(t, yy, d=d):

@@ -205,9 +205,15 @@ _CR_RT_F_TEMP = temp_c_for_rt_over_f(26.64)  # °C (RT/F hard-coded 26.64 mV)
 _CR_SHORTCUTS = {"pump_electrogenic": False, "k_i_rule": "electroneutral", "fixed_cl": True}
 
 
-def _published_rest(v: float, na_i: float, k_i: float, na_o: float, k_o: float) -> dict:
-    return {**_CR_SHORTCUTS, "v_init": v, "ions.na_i": na_i, "ions.k_i": k_i,
-            "ions.na_o": na_o, "ions.k_o": k_o, "ions.cl_i": 6.0, "ions.cl_o": 130.0}
+def _published_rest(v: float, na_i: float, k_o: float) -> dict:
+    """The published form's start: V (mV), [Na]i and [K]o (mM) given; [K]i = 158 − [Na]i
+    and [Na]o = 144 − 7([Na]i − 18) by the model's own relations, Cl− at its fixed 6/130.
+    The gates (n, h; m instantaneous) and the AHP's Ca2+ are set at their steady state at V
+    by engine.compile.initial_state, which at a rest is their rest; the glia and bath
+    counters start at 0."""
+    return {**_CR_SHORTCUTS, "v_init": v, "ions.na_i": na_i, "ions.k_i": 158.0 - na_i,
+            "ions.na_o": 144.0 - 7.0 * (na_i - 18.0), "ions.k_o": k_o,
+            "ions.cl_i": 6.0, "ions.cl_o": 130.0}
 
 
 CRESSMAN_2009 = Preset(
@@ -243,8 +249,15 @@ CRESSMAN_2009 = Preset(
         glia=Glia(uptake_max=66.0, k_half=18.0, k_slope=2.5),
         bath=Bath(na=144.0, k=4.0, cl=130.0, rate_k=1.2),
     ),
-    # Rest of the published equations at k_bath 4 mM (references.md §2.2 [sim]).
-    published=_published_rest(-68.170, 19.980, 138.02, 130.14, 3.8131),
+    # Rest of the published equations at k_bath 4 mM (references.md §2.2 [sim] gives it to
+    # 5 digits), to 14 significant digits: the root of nakpump's engine.cell.rhs for this
+    # form in (V, n, h, Ca, [Na]i, [K]o) with [K]i, [Na]o by the relations above
+    # (scipy.optimize.root, hybr, then Newton; residuals ≤ 3e-16 mV/ms). The same root of the
+    # peer tests/peers/published_tissue.py cressman_rhs agrees to 4e-16 (relative), and of
+    # the peer's equations in 40-digit arithmetic (mpmath.findroot) to 3e-15. Rest gates and
+    # Ca2+: n 0.064153032290076, h 0.98148949486666, Ca 9.5323904434526e-8 mM. At the
+    # stored digits dV/dt = −4.5e-14 mV/ms (tests/test_published_rest.py).
+    published=_published_rest(-68.170416648962, 19.979491728611, 3.8131021545509),
 )
 
 BARRETO_CRESSMAN_2011 = Preset(
@@ -264,9 +277,10 @@ BARRETO_CRESSMAN_2011 = Preset(
         glia=Glia(uptake_max=66.666, k_half=18.0, k_slope=2.5),
         bath=Bath(na=144.0, k=4.0, cl=130.0, rate_k=1.333),
     ),
-    # references.md §2.2 [sim]: V, [K]o, [Na]i; [K]i and [Na]o follow from the model.
-    published=_published_rest(-68.111, 19.936, 158.0 - 19.936, 144.0 - 7.0 * (19.936 - 18.0),
-                              3.8284),
+    # Rest of the published equations at k_bath 4 mM, obtained as for cressman-2009 in
+    # (V, n, h, [Na]i, [K]o) (nakpump's rhs, the peer's and the 40-digit root agree to
+    # ≤ 1e-16 relative). Rest gates: n 0.064462810070900, h 0.98132729721205.
+    published=_published_rest(-68.110977171075, 19.935923544566, 3.8284064197392),
 )
 
 # --- Wei, Ullah & Schiff (2014) ------------------------------------------------------------
