@@ -5,7 +5,8 @@ Cressman et al. (2009) again from references.md §2.1/§4.1 in the papers' own
 variables (HD: ki, cli, dk with the rest by conservation; Cressman: K_o, Na_i with
 [K]i = 158 − [Na]i) and integrates them with LSODA at rtol 1e-8. nakpump runs its
 own state (all six concentrations, glia/buffer/bath counters) with its adaptive
-integrator. Tolerances: a few times the difference between the two integrators.
+integrator. Tolerances: a few times the difference between the integrators (and, after
+the end of a spreading depolarisation, the spread between accurate integrators).
 """
 
 import numpy as np
@@ -29,7 +30,7 @@ def test_spreading_depolarisation_after_pump_interruption_matches_the_peer(schem
     tail = peer.huebel_dahlem(scheme, duration_ms=150e3 - switch, y0=ref.y_final,
                               method="DOP853", rtol=1e-9, atol=1e-9)
     ds = nk.simulate(nk.preset(name), 150e3, [nk.PumpBlock(start=off[0], stop=off[1])],
-                     method="adaptive", rtol=1e-7, record=["v", "k_o", "k_i", "na_i"],
+                     method="adaptive", rtol=1e-9, atol=1e-9, record=["v", "k_o", "k_i", "na_i"],
                      record_interval=5.0)
     sd = detect_sd(ds.time.values, ds.v.values, threshold=-30.0, min_duration=5000.0)
     assert sd.count == 1 and sd.recovered
@@ -38,12 +39,16 @@ def test_spreading_depolarisation_after_pump_interruption_matches_the_peer(schem
     assert sd.onset[0] == pytest.approx(ref.up[-1], abs=10.0)
     assert ref.down[-1] < ref.up[-1]
     assert sd.end[0] == pytest.approx(switch + tail.down[0], abs=10.0)
-    # during the SD, and about 60 s after it
-    for t in (60e3, 150e3):
+    # during the SD, and about 45 s after its end. The end (a growing oscillatory mode,
+    # 0.30 ± 0.93i /ms, takes the cell from −35 to −128 mV) amplifies every small error:
+    # after it, nakpump's DOP853 alone at rtol 1e-7 and 1e-10 differ by 4e-3 mM in [Na]i
+    # and the peer, the step-doubling method and nakpump at 1e-9 spread over 7e-3 mM (1.3e-4
+    # relative), so the tolerance there is 3e-4; during the SD all agree to 1e-5.
+    for t, rel in ((60e3, 1e-4), (150e3, 3e-4)):
         here = ds.sel(time=t)
         src, tt = (ref, t) if t <= switch else (tail, t - switch)
-        assert float(here.k_i) == pytest.approx(np.interp(tt, src.t, src.ki), rel=1e-4)
-        assert float(here.na_i) == pytest.approx(np.interp(tt, src.t, src.nai), rel=1e-4)
+        assert float(here.k_i) == pytest.approx(np.interp(tt, src.t, src.ki), rel=rel)
+        assert float(here.na_i) == pytest.approx(np.interp(tt, src.t, src.nai), rel=rel)
         assert float(here.k_o) == pytest.approx(np.interp(tt, src.t, src.ke), rel=1e-3)
 
 

@@ -78,7 +78,6 @@ from nakpump.engine.layout import (
 from nakpump.engine.spectrum import extremes
 from nakpump.engine.tableaus import (
     DOP_A,
-    DOP_C,
     DOP_D,
     DOP_E3,
     DOP_E5,
@@ -104,10 +103,10 @@ N_CLOCK = C_Z + N_STATE
 TO_STIFF_STEPS = 5  # DOP853 steps at its stability bound before RODAS4 takes over
 TO_EXPLICIT_STEPS = 5  # RODAS4 steps in a row that DOP853 could take as stably
 DOP_STABLE = 6.1  # h·ρ above which DOP853 is held by stability (Hairer's test)
-EXPLICIT_MARGIN = 4.0
+EXPLICIT_MARGIN = 4.0  # h·ρ(J) below which DOP853 takes RODAS4's step with a margin
 UNSTABLE_GROWTH = 0.5  # largest h·|λ| RODAS4 may take over a growing mode (Re λ > 0)
-MAX_GROWTH = 6.0
-PEAK_SAMPLES = 16  # where V peaks inside a step, the dense output is searched at h/16  # largest factor by which one step may exceed the last  # h·ρ(J) below which DOP853 takes RODAS4's step with a margin
+MAX_GROWTH = 6.0  # largest factor by which one step may exceed the last
+PEAK_SAMPLES = 16  # where V peaks inside a step, the dense output is searched at h/16
 
 
 def moving_variables(p: np.ndarray) -> np.ndarray:
