@@ -399,3 +399,15 @@ def test_axon_scenario_file_runs_and_reruns_from_its_result(tmp_path):
     assert proc.returncode == 0, proc.stderr
     again = json.loads(proc.stdout)
     assert again["velocity_m_s"] == first["velocity_m_s"]
+
+
+def test_a_run_that_fails_numerically_exits_3_naming_cell_and_time(tmp_path):
+    # design.md: a numerical failure is one line naming the cell, the time and the
+    # culprit, exit status 3, and no output file (a cell with no K+ inside: E_K is absurd)
+    out = tmp_path / "never.nc"
+    proc = nakpump("run", "--preset", "hh-squid", "--duration", "10ms", "--method", "adaptive",
+                   "--set", "ions.k_i=1e-300 mM", "-o", str(out))
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    assert "cell 'hh-squid' failed at t = 0 ms" in proc.stderr and "dv/dt" in proc.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())

@@ -228,7 +228,7 @@ def test_a_collapsing_step_is_reported_with_its_time():
     # A cell that cannot be integrated (no K+ inside: ln(k_o/k_i) is infinite) is refused
     # with the time of the failure rather than hanging or returning NaN
     cell = nk.preset("hh-squid").replace(**{"ions.k_i": 1e-300})
-    with pytest.raises(IntegrationError, match="t = 0 ms"):
+    with pytest.raises(IntegrationError, match="cell 'hh-squid' failed at t = 0 ms"):
         nk.simulate(cell, 10.0, [], method="adaptive", record=["v"])
 
 

@@ -2,7 +2,8 @@
 
 Every command is a thin layer over the Python API. Bad input (SpecError,
 SteadyStateError) prints one line naming the field, the value and what is
-allowed, and exits with status 2: no traceback, no partial output file.
+allowed, and exits with status 2: no traceback, no partial output file. A run that
+fails numerically (IntegrationError) prints its cell, time and culprits and exits 3.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import typer
 
 from nakpump import __version__
-from nakpump.errors import SpecError
+from nakpump.errors import IntegrationError, SpecError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -44,6 +45,9 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except (SpecError, SteadyStateError) as exc:
             _fail(str(exc))
+        except IntegrationError as exc:  # a run that fails numerically: status 3
+            typer.echo(f"nakpump: error: {exc}", err=True)
+            raise typer.Exit(3) from None
     return wrapper
 
 

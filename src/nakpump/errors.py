@@ -14,11 +14,13 @@ class SpecError(ValueError):
 
 
 class IntegrationError(RuntimeError):
-    """A run the integrator could not carry on: its step size collapsed at time t (ms)."""
+    """A run the integrator could not carry on: its step size collapsed at time t (ms) in
+    cell `cell`; `culprits` says which state variables are to blame, and how."""
 
-    def __init__(self, t: float, state):
+    def __init__(self, t: float, cell: str, culprits: list[str]):
         self.t = float(t)
-        self.state = state
-        super().__init__(f"the integration failed at t = {self.t:.9g} ms: the step size "
-                         "collapsed (a state left the model's range, or the tolerance is "
-                         "below what double precision resolves)")
+        self.cell = cell
+        self.culprits = culprits
+        where = ", ".join(culprits) if culprits else "no culprit found"
+        super().__init__(f"the integration of cell '{cell}' failed at t = {self.t:.9g} ms: "
+                         f"the step size collapsed ({where})")

@@ -21,14 +21,18 @@ import xarray as xr
 
 from nakpump import __version__
 from nakpump.engine import adaptive, switching
+from nakpump.engine.cell import rhs
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.fixed import integrate_fixed, segments_between
 from nakpump.engine.layout import (
     ATOL_SCALE,
+    CL_O,
     ERROR_CONTROLLED,
     N_STATE,
+    NA_I,
     OBS_NAMES,
     P_SCHEME,
+    STATE_NAMES,
     V,
 )
 from nakpump.engine.reference import integrate_reference
@@ -101,7 +105,7 @@ class _Grid:
 
 
 def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid, rec_idx,
-                     threshold, n_chunks, stats):
+                     threshold, n_chunks, stats, cell_name):
     """Run an error-controlled kernel ("adaptive": engine.switching; "doubling":
     engine.adaptive, the step of this order) in chunks of the sample grid; yield like
     _fixed_chunks.
@@ -141,7 +145,8 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
             counts = switching.integrate_switching(y, p, seg_t, seg_d, *args)
             names = ("steps", "rejected", "stiff_steps", "rhs_evaluations")
             if clock[switching.C_FAILED]:
-                raise IntegrationError(clock[kernel.C_T], y)
+                d = seg_d[min(int(clock[kernel.C_SEG]), seg_d.shape[0] - 1)]
+                raise IntegrationError(clock[kernel.C_T], cell_name, _culprits(y, p, d))
         else:
             counts = adaptive.integrate_adaptive(y, p, seg_t, seg_d, order, *args)
             names = ("steps", "rejected")
@@ -155,6 +160,21 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
                audit[:n_aud], spk[:min(n_spk, spk.size)])
         if clock[kernel.C_SEG] >= seg_t.size - 1:
             break
+
+
+def _culprits(y: np.ndarray, p: np.ndarray, d: np.ndarray) -> list[str]:
+    """What to blame where a run failed at state y: the variables that are not finite or
+    are concentrations ≤ 0; failing those, the one changing fastest for its scale."""
+    bad = [name for name, value in zip(STATE_NAMES, y) if not np.isfinite(value)]
+    bad += [STATE_NAMES[i] for i in range(NA_I, CL_O + 1) if np.isfinite(y[i]) and y[i] <= 0]
+    if bad:
+        return [name + " out of range" for name in bad]
+    f = np.empty(N_STATE)
+    rhs(y, p, d, f)
+    moving = switching.moving_variables(p)
+    rate = np.abs(f[moving]) / (np.abs(y[moving]) + np.array(ATOL_SCALE)[moving])
+    j = moving[int(np.argmax(rate))]
+    return [f"{STATE_NAMES[j]} changing fastest (d{STATE_NAMES[j]}/dt = {f[j]:.3g} per ms)"]
 
 
 def _warn_spikes(n_spk, kept, t0, t1):
@@ -315,7 +335,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
     elif method in ("adaptive", "doubling"):
         chunks = _adaptive_chunks(method, y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol,
-                                  h_max, grid, rec_idx, threshold, n_chunks, stats)
+                                  h_max, grid, rec_idx, threshold, n_chunks, stats, cell.name)
         integrator = {"method": method, "rtol": rtol, "atol": atol, "h_max": h_max}
         if method == "doubling":
             integrator["scheme"] = scheme
