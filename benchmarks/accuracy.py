@@ -24,6 +24,7 @@ SETTINGS = (
     [dict(method="fixed", scheme="euler", dt=dt) for dt in (0.1, 0.05, 0.025, 0.01)]
     + [dict(method="fixed", scheme="strang", dt=dt) for dt in (0.1, 0.05, 0.025, 0.01)]
     + [dict(method="adaptive", rtol=r, atol=r) for r in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)]
+    + [dict(method="doubling", rtol=r, atol=r) for r in (1e-3, 1e-4, 1e-5, 1e-6)]
 )
 
 
@@ -36,7 +37,7 @@ def _run(cell, duration, proto, **kw):
 def _label(kw):
     if kw["method"] == "fixed":
         return f"fixed {kw['scheme']:<6} dt={kw['dt']:<6g}"
-    return f"adaptive rtol={kw['rtol']:<8.0e}"
+    return f"{kw['method']} rtol={kw['rtol']:<8.0e}"
 
 
 def table(name, cell, duration, proto):

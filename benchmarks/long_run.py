@@ -47,6 +47,7 @@ NAKPUMP_SETTINGS = (
     [dict(method="fixed", scheme="strang", dt=dt) for dt in (0.05, 0.025, 0.01)]
     + [dict(method="fixed", scheme="euler", dt=0.025)]
     + [dict(method="adaptive", rtol=r, atol=r) for r in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)]
+    + [dict(method="doubling", rtol=r, atol=r) for r in (1e-4, 1e-6)]
 )
 NEURON_TOLERANCES = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10)  # CVODE rtol = atol
 
@@ -66,7 +67,7 @@ def _label(kw: dict) -> str:
         return f"fixed {kw['scheme']} dt={kw['dt']:g}"
     if kw["method"] == "reference":
         return f"reference {kw['solver']} rtol={kw['rtol']:.0e}"
-    return f"adaptive rtol={kw['rtol']:.0e}"
+    return f"{kw['method']} rtol={kw['rtol']:.0e}"
 
 
 def _protocol(duration: float) -> list:

@@ -138,6 +138,23 @@ def _extrapolate(y, y_half, y_full, weight, y_new):
             y_new[j] = y[j] + (d_half + weight * (d_half - d_full))
 
 
+@numba.njit(cache=True)
+def record_until(t, y, p, d, obs, rec_times, rec_idx, rec_out, k_rec, rec0, audit_times,
+                 audit_out, k_audit, audit0):
+    """Record state y as every sample and audit due at or before t (ms): the observables
+    rec_idx into rec_out, the full state into audit_out (rows counted from rec0, audit0).
+    Returns the run-wide indices of the next sample and audit."""
+    while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t:
+        observe(y, p, d, obs)
+        for j in range(rec_idx.shape[0]):
+            rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
+        k_rec += 1
+    while k_audit - audit0 < audit_times.shape[0] and audit_times[k_audit - audit0] <= t:
+        audit_out[k_audit - audit0, :] = y
+        k_audit += 1
+    return k_rec, k_audit
+
+
 # clock: the integrator's position, carried from one call to the next
 C_T, C_SEG, C_H, C_ARMED, C_ENTERED, C_REC, C_AUDIT = range(7)
 N_CLOCK = 7
@@ -190,14 +207,8 @@ def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max
             t = seg_t[s]
             entered = True
             # samples at the very start of a segment see its drive
-            while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t:
-                observe(y, p, d, obs)
-                for j in range(rec_idx.shape[0]):
-                    rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
-                k_rec += 1
-            while k_audit - audit0 < audit_times.shape[0] and audit_times[k_audit - audit0] <= t:
-                audit_out[k_audit - audit0, :] = y
-                k_audit += 1
+            k_rec, k_audit = record_until(t, y, p, d, obs, rec_times, rec_idx, rec_out, k_rec,
+                                          rec0, audit_times, audit_out, k_audit, audit0)
         for i in range(n):  # the derived drives follow the state as the segment begins
             tile[i * TILE] = y[i]
         derive_tile(tile, np.int64(1))

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from nakpump._jit import jit, jit_inline
+from nakpump.engine.adaptive import record_until
 from nakpump.engine.cell import (
     clamp_jump,
     enter_segment,
@@ -212,11 +213,10 @@ def _combine(K, stages, w, h, out):
     """out = h·Σ_q w[q]·K[q] over the first `stages` stages."""
     for j in range(N_STATE):
         out[j] = 0.0
-    for q in range(stages):  # stage by stage: each an axpy the compiler vectorises
-        c = w[q]
-        if c != 0.0:
-            for j in range(N_STATE):
-                out[j] += c * K[q, j]
+    for q in range(stages):  # stage by stage: each an axpy the compiler vectorises (a
+        c = w[q]  # test for zero weights would cost more than it saves)
+        for j in range(N_STATE):
+            out[j] += c * K[q, j]
     for j in range(N_STATE):
         out[j] *= h
 
@@ -547,14 +547,8 @@ def integrate_switching(y, p, seg_t, seg_d, rtol, atol_vec, err_idx, h_max, cloc
             entered = True
             # samples at the very start of a segment see its drive
             sync_algebraic(y, p)
-            while k_rec - rec0 < rec_times.shape[0] and rec_times[k_rec - rec0] <= t:
-                observe(y, p, d, obs)
-                for j in range(rec_idx.shape[0]):
-                    rec_out[k_rec - rec0, j] = obs[rec_idx[j]]
-                k_rec += 1
-            while k_audit - audit0 < audit_times.shape[0] and audit_times[k_audit - audit0] <= t:
-                audit_out[k_audit - audit0, :] = y
-                k_audit += 1
+            k_rec, k_audit = record_until(t, y, p, d, obs, rec_times, rec_idx, rec_out, k_rec,
+                                          rec0, audit_times, audit_out, k_audit, audit0)
         derivative(z, p, d, f0, y_work)
         n_fev += 1
         fresh_jacobian = False
