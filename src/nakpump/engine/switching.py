@@ -9,8 +9,10 @@ held to steps of a fraction of a millisecond by stability alone, while the state
 over seconds. There RODAS4 (Rosenbrock, order 4, L-stable) with a finite-difference
 Jacobian takes steps as long as accuracy allows. The integrator switches as LSODA does
 between Adams and BDF: to RODAS4 when DOP853's steps are held at its stability bound
-(h·ρ > 6.1, ρ estimated from its last stages, Hairer's test, for 15 steps in a row),
-back to DOP853 when RODAS4's steps fall below 4/ρ(J), ρ the spectral radius of J.
+(h·ρ > 6.1, ρ estimated from its last stages, Hairer's test, for 5 steps), back to
+DOP853 when RODAS4's steps fall below 4/ρ(J) for 5 steps, ρ(J) the spectral radius of J
+(engine.spectrum). RODAS4 may not step across a growing mode (Re λ > 0) farther than
+|λ|·h = 1/2: being L-stable, it would damp it, and both its embedded solutions with it.
 
 Conservation. Both methods form every new state as the old one plus combinations of
 right-hand-side values (RODAS4: solved through I/(hγ) − J, whose transpose keeps every
@@ -24,8 +26,8 @@ of drive). Spike times are found by root finding on the dense output (order 7 fo
 DOP853, cubic Hermite for RODAS4), samples interpolated on it.
 
 Everything a run carries from one call to the next (time, step, method, the switch's
-counters, the integration variables) is in the clock, so a run split into calls takes
-exactly the steps of one call.
+counters, RODAS4's step predictor, the integration variables) is in the clock, so a run
+split into calls takes exactly the steps of one call. docs/integrators.md says more.
 """
 
 from __future__ import annotations
