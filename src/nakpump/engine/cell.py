@@ -939,8 +939,8 @@ def clamp_jump(y, p, v_target):
     carrier = int(p[P_STIM_ION])
     z = -1.0 if carrier == 2 else 1.0
     q = p[P_CAP] * (v_target - y[V])
-    if p[P_DYNAMIC] != 0.0:
-        y[NA_I + carrier] += p[P_FLUX_I] * q / z  # Δc_i = f_i·C·ΔV/z (mM)
+    if p[P_DYNAMIC] != 0.0:  # Δc_i = f_i·C·ΔV/(z·w) (mM), w the cell's relative volume
+        y[NA_I + carrier] += p[P_FLUX_I] * q / (z * y[VOL_I])
     y[Q_INJ_NA + carrier] += q
     y[V] = v_target
 
