@@ -13,9 +13,9 @@ kernel allocates a few scratch vectors per call and nothing per step.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from nakpump._jit import kernel, kernel_inline
 from nakpump.engine.cable import enter_cable, step_cable
 from nakpump.engine.cell import (
     enter_segment_tile,
@@ -37,7 +37,7 @@ from nakpump.engine.layout import (
 )
 
 
-@numba.njit(cache=True)
+@kernel
 def segment_times(seg_t, t0, t1):
     """(boundaries, lo, hi): the protocol's segments lo … hi − 1 of boundaries seg_t (ms)
     that overlap [t0, t1], with their boundaries cut to [t0, t1]."""
@@ -50,14 +50,14 @@ def segment_times(seg_t, t0, t1):
     return c_t, lo, hi
 
 
-@numba.njit(cache=True)
+@kernel
 def segments_between(seg_t, seg_d, t0, t1):
     """The protocol's segments (boundaries seg_t, ms; drives seg_d) restricted to [t0, t1]."""
     c_t, lo, hi = segment_times(seg_t, t0, t1)
     return c_t, seg_d[lo:hi]
 
 
-@numba.njit(cache=True)
+@kernel
 def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
     """Observables rec_idx of every lane into rec_out[lane, row]."""
     if rec_idx.shape[0] == 0:  # spikes only
@@ -71,7 +71,7 @@ def _record(ys, ps, ds, rec_idx, rec_out, row, y1, p1, d1, obs):
             rec_out[j, row, i] = obs[rec_idx[i]]
 
 
-@numba.njit(cache=True)
+@kernel
 def _enter(ys, ps, ds, tile, d_work, cable):
     """Enter a protocol segment with drives ds: for a cable, into the block itself and its
     working drives d_work; for cells, into the tile that holds them while they step (ys
@@ -84,7 +84,7 @@ def _enter(ys, ps, ds, tile, d_work, cable):
     store_tile_state(tile, ys)
 
 
-@numba.njit(cache=True)
+@kernel
 def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                     audit_every, audit_out, threshold, spikes, n_spk):
     """Integrate the block ys (N_STATE, B ≤ layout.TILE separate cells) in place from
@@ -104,7 +104,7 @@ def integrate_block(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
                       np.empty(0), False)
 
 
-@numba.njit(cache=True)
+@kernel
 def integrate_cable(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                     audit_every, audit_out, threshold, spikes, n_spk, area, g_axial):
     """integrate_block for the compartments of a cable (engine.cable), any number of them,
@@ -114,7 +114,7 @@ def integrate_cable(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, r
                       True)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel_inline
 def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                audit_every, audit_out, threshold, spikes, n_spk, area, g_axial, cable):
     # Inlined with cable a constant, so that cells never compile the cable's step.
@@ -203,7 +203,7 @@ def _integrate(ys, ps, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t,
     return n_rec, n_audit
 
 
-@numba.njit(cache=True)
+@kernel
 def integrate_fixed(y, p, seg_t, seg_d, dt, k0, n_steps, rec_every, rec_idx, rec_t, rec_out,
                     audit_every, audit_out, threshold, spikes):
     """integrate_block for one cell: y (N_STATE), p (N_PARAM), seg_d (segments, N_DRIVE),

@@ -15,11 +15,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nakpump._jit import kernel, kernel_parallel
 from nakpump.engine.fixed import integrate_block, segment_times
 from nakpump.engine.layout import N_DRIVE, N_PARAM, N_STATE
 
 
-@numba.njit(parallel=True, cache=True)
+@kernel_parallel
 def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg, t0, t1, dt,
                          k0, n_steps, rec_every, rec_idx, rec_out, threshold, spikes, n_spikes,
                          first_lane, overflow):
@@ -65,7 +66,7 @@ def integrate_population(y, p, blocks, starts, order, proto, seg_t, seg_d, n_seg
                 rec_out[c] = rec[j]
 
 
-@numba.njit(cache=True)
+@kernel
 def compact_spikes(spikes, n_spikes, lane_cells, keep):
     """The spike times (ms) held in the rows of spikes (lanes, capacity) whose keep is set,
     n_spikes[lane] of each, with each one's cell (lane_cells[lane], int32): lane by lane,

@@ -8,10 +8,10 @@ come from solve_ivp's event location (dense output, root-found).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from nakpump._jit import kernel
 from nakpump.engine.cell import clamp_jump, enter_segment, observe, rhs, sync_algebraic
 from nakpump.engine.layout import (
     ATOL_SCALE,
@@ -23,7 +23,7 @@ from nakpump.engine.layout import (
 )
 
 
-@numba.njit(cache=True)
+@kernel
 def fd_jacobian(y, p, d, jac):
     """Forward-difference Jacobian of rhs at y into jac (for the implicit solvers).
 
