@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nakpump.biophysics import channels, ions, pumps
+from nakpump.mechanisms import PUMPS
 from nakpump.units import CYCLE_TO_UA_CM2, FARADAY, celsius_to_kelvin, rt_over_f
 
 RT_F_37 = rt_over_f(celsius_to_kelvin(37.0))
@@ -107,25 +108,25 @@ def test_pump_stoichiometry_three_to_two_to_one():
 
 def test_kager_fraction_matches_reference():
     # references.md §5.1 [sim]: I/I_max at [Na]i 10, [K]o 3.5 = 0.0730 (K_mNa 7.7), 0.0506 (10)
-    assert pumps.pump_rate_kager(10.0, 3.5, 1.0, 7.7, 2.0) == pytest.approx(0.0730, abs=5e-5)
-    assert pumps.pump_rate_kager(10.0, 3.5, 1.0, 10.0, 2.0) == pytest.approx(0.0506, abs=5e-5)
+    assert PUMPS['kager'].rate(1.0, 10.0, 3.5, 7.7, 2.0) == pytest.approx(0.0730, abs=5e-5)
+    assert PUMPS['kager'].rate(1.0, 10.0, 3.5, 10.0, 2.0) == pytest.approx(0.0506, abs=5e-5)
 
 
 @pytest.mark.parametrize("v, expected", [(-90.0, 0.2625), (-70.0, 0.3528), (-50.0, 0.4230)])
 def test_luo_rudy_current_matches_reference(v, expected):
     # references.md §5.2 [sim]: Ībar 1.5 µA/µF, [Na]i 10, [Na]o 140, [K]o 5.4 mM, 310 K
     rt_f = rt_over_f(310.0)
-    rate = pumps.pump_rate_luo_rudy(v, 10.0, 140.0, 5.4, rt_f, 1.5 / CYCLE_TO_UA_CM2,
-                                    10.0, 1.5, 1.5)
+    rate = PUMPS["luo-rudy"].rate(1.5 / CYCLE_TO_UA_CM2, v, 10.0, 140.0, 5.4, rt_f, 10.0,
+                                  1.5, 1.5)
     assert pumps.pump_current(rate) == pytest.approx(expected, abs=5e-4)
 
 
 def test_sigmoid_pump_matches_cressman_values():
     # references.md §5.4 [code]: ρ = 1.25 mM/s gives 0.02016 mM/s at Na_i 18, K_o 4,
     # and 0.25 ρ at Na_i 25, K_o 5.5 (both sigmoids at their midpoints)
-    assert 1.25 * pumps.pump_rate_sigmoid(18.0, 4.0, 1.0, 25.0, 3.0, 5.5, 1.0) == pytest.approx(
+    assert 1.25 * PUMPS['sigmoid'].rate(1.0, 18.0, 4.0, 25.0, 3.0, 5.5, 1.0) == pytest.approx(
         0.02016, abs=1e-5)
-    assert pumps.pump_rate_sigmoid(25.0, 5.5, 1.0, 25.0, 3.0, 5.5, 1.0) == pytest.approx(0.25,
+    assert PUMPS['sigmoid'].rate(1.0, 25.0, 5.5, 25.0, 3.0, 5.5, 1.0) == pytest.approx(0.25,
                                                                                           rel=1e-14)
 
 

@@ -1,4 +1,4 @@
-"""The Na+/K+-ATPase: cycle rates of the published pump forms, and what one rate implies.
+"""The Na+/K+-ATPase: what one turnover implies (the forms are in mechanisms/pumps/).
 
 Every pump form returns one number, the turnover `pump_rate` in cycles per
 second per µm² of membrane. One cycle moves 3 Na+ out and 2 K+ in and
@@ -9,56 +9,12 @@ Concentrations in mM, voltages in mV, rt_f = RT/F in mV.
 
 from __future__ import annotations
 
-import math
-
 from nakpump._jit import jit
 from nakpump.units import AVOGADRO, CYCLE_TO_UA_CM2, FARADAY
 
 NA_PER_CYCLE = 3.0  # Na+ moved out per cycle
 K_PER_CYCLE = 2.0  # K+ moved in per cycle
 ATP_PER_CYCLE = 1.0  # ATP hydrolysed per cycle
-
-
-@jit
-def pump_rate_kager(na_i: float, k_o: float, rate_max: float, km_na: float, km_k: float) -> float:
-    """Turnover (cycles/s/µm²) of the Kager, Wadman & Somjen (2000) pump.
-
-    rate_max·(1 + km_k/k_o)^−2·(1 + km_na/na_i)^−3: three internal Na+ and two
-    external K+ sites (J Neurophysiol 84:495; K_mK 2 mM, K_mNa 7.7 mM).
-    """
-    # = rate_max·(k_o/(k_o + km_k))²·(na_i/(na_i + km_na))³, with one division
-    na3 = na_i * na_i * na_i
-    na_km = na_i + km_na
-    k_km = k_o + km_k
-    return rate_max * (na3 * k_o * k_o) / (na_km * na_km * na_km * (k_km * k_km))
-
-
-@jit
-def pump_rate_luo_rudy(v: float, na_i: float, na_o: float, k_o: float, rt_f: float,
-                       rate_max: float, km_na: float, km_k: float, hill_na: float) -> float:
-    """Turnover (cycles/s/µm²) of the voltage-dependent Luo & Rudy (1994) pump.
-
-    rate_max·f_NaK(V)·[1 + (km_na/na_i)^hill_na]^−1·k_o/(k_o + km_k) with
-    f_NaK = 1/(1 + 0.1245·e^(−0.1·V/rt_f) + 0.0365·σ·e^(−V/rt_f)) and
-    σ = (e^(na_o/67.3) − 1)/7 (Circ Res 74:1071, eqs. for I_NaK; km_na 10 mM,
-    km_k 1.5 mM, hill_na 1.5).
-    """
-    sigma = (math.exp(na_o / 67.3) - 1.0) / 7.0
-    f_nak = 1.0 / (1.0 + 0.1245 * math.exp(-0.1 * v / rt_f) + 0.0365 * sigma * math.exp(-v / rt_f))
-    return rate_max * f_nak / (1.0 + (km_na / na_i) ** hill_na) * k_o / (k_o + km_k)
-
-
-@jit
-def pump_rate_sigmoid(na_i: float, k_o: float, rate_max: float, na_half: float,
-                      na_slope: float, k_half: float, k_slope: float) -> float:
-    """Turnover (cycles/s/µm²) of the phenomenological sigmoid pump.
-
-    rate_max/(1 + e^((na_half − na_i)/na_slope))/(1 + e^((k_half − k_o)/k_slope));
-    Cressman et al. (2009) (25, 3, 5.5, 1 mM), Hübel & Dahlem (2014) (same),
-    Wei et al. (2014) (k_half 3.5 mM).
-    """
-    return rate_max / ((1.0 + math.exp((na_half - na_i) / na_slope))
-                       * (1.0 + math.exp((k_half - k_o) / k_slope)))
 
 
 @jit

@@ -33,15 +33,7 @@ from nakpump.biophysics.channels import (
     traub_rates,
 )
 from nakpump.biophysics.ions import nernst, nernst_from_log
-from nakpump.biophysics.pumps import (
-    K_PER_CYCLE,
-    NA_PER_CYCLE,
-    atp_factor,
-    pump_current,
-    pump_rate_kager,
-    pump_rate_luo_rudy,
-    pump_rate_sigmoid,
-)
+from nakpump.biophysics.pumps import K_PER_CYCLE, NA_PER_CYCLE, pump_current
 from nakpump.biophysics.tissue import (
     bath_exchange,
     buffer_binding,
@@ -51,6 +43,8 @@ from nakpump.biophysics.tissue import (
     sigmoid_rise,
     volume_target,
 )
+from nakpump.engine import compose
+from nakpump.engine.compose import pump_rate_cell, pump_rate_of
 from nakpump.engine.layout import (
     BATH_CL,
     BATH_K,
@@ -99,6 +93,7 @@ from nakpump.engine.layout import (
     OBS_I_NA,
     OBS_I_PUMP,
     OBS_PUMP_RATE,
+    P_ADP,
     P_ATP_NORMAL,
     P_BATH_COLLAPSE,
     P_BATH_COLLAPSE_SLOPE,
@@ -144,10 +139,8 @@ from nakpump.engine.layout import (
     P_O2_USE,
     P_OXYGEN,
     P_PHI,
-    P_PUMP_A,
-    P_PUMP_B,
-    P_PUMP_C,
-    P_PUMP_D,
+    P_PI,
+    P_PUMP_0,
     P_PUMP_KIND,
     P_PUMP_MAX,
     P_PUMP_V,
@@ -253,27 +246,9 @@ def conductances(y, p, v):
 
 
 @jit
-def pump_rate_of(kind, v, na_i, na_o, k_o, rt_f, rate_max, a, b, c, d, atp, km_atp,
-                 atp_normal, block):
-    """Pump turnover (cycles/s/µm²) of pump form `kind` (layout.PUMP_KIND_CODE), with ATP
-    (mM) and the blocked fraction applied; a..d are the form's parameters (P_PUMP_A..D)."""
-    if kind == 0:
-        return 0.0
-    if kind == 1:
-        rate = pump_rate_kager(na_i, k_o, rate_max, a, b)
-    elif kind == 2:
-        rate = pump_rate_luo_rudy(v, na_i, na_o, k_o, rt_f, rate_max, a, b, c)
-    else:
-        rate = pump_rate_sigmoid(na_i, k_o, rate_max, a, b, c, d)
-    return rate * atp_factor(atp, km_atp, atp_normal) * (1.0 - block)
-
-
-@jit
 def pump_rate(y, p, d, v):
     """Pump turnover (cycles/s/µm²) at this state, with ATP, O2 and block applied."""
-    return pump_rate_of(int(p[P_PUMP_KIND]), v, y[NA_I], y[NA_O], y[K_O], p[P_RT_F],
-                        p[P_PUMP_MAX], p[P_PUMP_A], p[P_PUMP_B], p[P_PUMP_C], p[P_PUMP_D],
-                        d[D_ATP], p[P_KM_ATP], p[P_ATP_NORMAL], d[D_BLOCK]) * o2_factor(y, p)
+    return pump_rate_cell(y, p, d, v) * o2_factor(y, p)
 
 
 @jit
@@ -493,19 +468,12 @@ def _gates_block(Yb, Pb, dt):
 
 @jit_inline
 def _membrane_phase(Yb, Pb, Db, op, od, s, lanes, dt, theta):
-    """V and concentrations of every lane: the pump currents in a loop of the pump's form,
-    then the rest in a loop of the variant the derived drives name (layout.MEMBRANE_*).
+    """V and concentrations of every lane: the pump currents in a loop of the pump's form
+    (engine.compose), then the rest in a loop of the variant the derived drives name
+    (layout.MEMBRANE_*).
     Two loops, dispatched apart, so that compile time grows as forms + variants, not
     forms × variants."""
-    kind = int(Pb[op + P_PUMP_KIND * s])
-    if kind == 0:
-        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 0)
-    elif kind == 1:
-        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 1)
-    elif kind == 2:
-        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 2)
-    else:
-        _pump_lanes(Yb, Pb, Db, op, od, s, lanes, 3)
+    compose.pump_lanes(Yb, Pb, Db, op, od, s, lanes)
     # A Cl− leak and a clamp share a variant, and a closed outside comes with Cl− in the
     # published models (Hübel & Dahlem, Cressman, Wei): three variants, not eight. Each
     # computes what the others do for the lanes it shares with them, in the same order,
@@ -517,20 +485,6 @@ def _membrane_phase(Yb, Pb, Db, op, od, s, lanes, dt, theta):
         _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, True, False)
     else:
         _membrane_lanes(Yb, Pb, Db, op, od, s, lanes, dt, theta, True, True)
-
-
-@jit_inline
-def _pump_lanes(Yb, Pb, Db, op, od, s, lanes, kind):
-    """Each lane's pump current (µA/cm², O2 not applied) at its present state, into its
-    D_I_PUMP row; kind (layout.PUMP_KIND_CODE) is a constant at each call site."""
-    for j in range(lanes):
-        jp, jd = op + j, od + j
-        Db[D_I_PUMP * s + jd] = pump_current(pump_rate_of(
-            kind, Yb[V * s + j], Yb[NA_I * s + j], Yb[NA_O * s + j], Yb[K_O * s + j],
-            Pb[P_RT_F * s + jp], Pb[P_PUMP_MAX * s + jp], Pb[P_PUMP_A * s + jp],
-            Pb[P_PUMP_B * s + jp], Pb[P_PUMP_C * s + jp], Pb[P_PUMP_D * s + jp],
-            Db[D_ATP * s + jd], Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
-            Db[D_BLOCK * s + jd]))
 
 
 @jit_inline
@@ -735,10 +689,10 @@ def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, boun
     d_o2 = 0.0
     if oxygen:  # O2 burnt by both pumps (mM of cycles × use), bath supply
         i_pump = o2f * pump_current(pump_rate_of(
-            int(Pb[P_PUMP_KIND * s + jp]), v, na_i, na_o, k_o, Pb[P_RT_F * s + jp],
-            Pb[P_PUMP_MAX * s + jp], Pb[P_PUMP_A * s + jp], Pb[P_PUMP_B * s + jp],
-            Pb[P_PUMP_C * s + jp], Pb[P_PUMP_D * s + jp], Db[D_ATP * s + jd],
-            Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp], Db[D_BLOCK * s + jd]))
+            int(Pb[P_PUMP_KIND * s + jp]), v, na_i, k_i, na_o, k_o, Pb[P_RT_F * s + jp],
+            Pb[P_PUMP_MAX * s + jp], Db[D_ATP * s + jd], Pb[P_ADP * s + jp],
+            Pb[P_PI * s + jp], Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
+            Db[D_BLOCK * s + jd], Pb, P_PUMP_0 * s + jp, s))
         cycles = Pb[P_FLUX_I * s + jp] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
         d_o2 = (-Pb[P_O2_USE * s + jp] * cycles
                 + Pb[P_O2_RATE * s + jp] * (Db[D_O2_BATH * s + jd] - o2))

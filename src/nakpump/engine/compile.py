@@ -48,10 +48,6 @@ from nakpump.engine.layout import (
     P_K_NEUTRAL,
     P_KM_ATP,
     P_PHI,
-    P_PUMP_A,
-    P_PUMP_B,
-    P_PUMP_C,
-    P_PUMP_D,
     P_PUMP_KIND,
     P_PUMP_MAX,
     P_PUMP_V,
@@ -60,14 +56,14 @@ from nakpump.engine.layout import (
     P_TAU_CA,
     P_TAU_M_MAX,
     P_VT,
-    PUMP_KIND_CODE,
     H,
     M,
     N,
     P,
     V,
 )
-from nakpump.model.spec import CellSpec, Glia, KagerPump, LuoRudyPump, SigmoidPump
+from nakpump.mechanisms import pump_code
+from nakpump.model.spec import CellSpec, Glia
 from nakpump.units import celsius_to_kelvin, flux_factor, rt_over_f
 
 
@@ -91,17 +87,13 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
     p[P_H_FROM_N] = 1.0 if ch.h_from_n else 0.0
     p[P_GL_NA], p[P_GL_K], p[P_GL_CL] = cell.leak.g_na, cell.leak.g_k, cell.leak.g_cl
     pump = cell.pump
-    p[P_PUMP_KIND] = PUMP_KIND_CODE[None if pump is None else pump.kind]
+    p[P_PUMP_KIND] = pump_code(None if pump is None else pump.kind)
     if pump is not None:
         p[P_PUMP_MAX] = pump.rate_max * pump.q10 ** ((cell.temp_c - pump.temp_ref_c) / 10.0)
         p[P_KM_ATP] = pump.km_atp
-        if isinstance(pump, (KagerPump, LuoRudyPump)):
-            p[P_PUMP_A], p[P_PUMP_B] = pump.km_na, pump.km_k
-        if isinstance(pump, LuoRudyPump):
-            p[P_PUMP_C] = pump.hill_na
-        if isinstance(pump, SigmoidPump):
-            p[P_PUMP_A], p[P_PUMP_B] = pump.na_half, pump.na_slope
-            p[P_PUMP_C], p[P_PUMP_D] = pump.k_half, pump.k_slope
+        for i, name in enumerate(pump.mechanism.params):  # the form's slots, declared order
+            p[L.P_PUMP_0 + i] = getattr(pump, name)
+    p[L.P_ADP], p[L.P_PI] = cell.adp, cell.pi
     p[P_ATP_NORMAL] = cell.atp
     p[P_STIM_ION] = ION_CODE[cell.stim_ion]
     p[P_PUMP_V] = 1.0 if cell.pump_electrogenic else 0.0

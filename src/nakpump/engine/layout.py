@@ -74,63 +74,63 @@ P_H_FROM_N = 12  # 1 = h is a function of n
 P_GL_NA = 13  # mS/cm²
 P_GL_K = 14
 P_GL_CL = 15
-P_PUMP_KIND = 16  # 0 none, 1 kager, 2 luo-rudy, 3 sigmoid
-P_PUMP_MAX = 17  # cycles/s/µm², temperature factor included
-P_PUMP_A = 18  # kind-specific: kager/LR km_na; sigmoid na_half (mM)
-P_PUMP_B = 19  # kager/LR km_k; sigmoid na_slope (mM)
-P_PUMP_C = 20  # LR hill_na; sigmoid k_half (mM)
-P_PUMP_D = 21  # sigmoid k_slope (mM)
-P_KM_ATP = 22  # mM
-P_ATP_NORMAL = 23  # mM
-P_STIM_ION = 24  # 0 na, 1 k, 2 cl: carrier of the clamp current
-P_SCHEME = 25  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_tile)
+P_PUMP_KIND = 16  # 0 none, else mechanisms.pump_code(kind): 1 + place in the registry
+P_PUMP_MAX = 17  # cycles/s/µm² (per unit of the form's turnover), temperature factor included
+P_ADP = 18  # mM, cytosolic ADP (read by pumps that own their ATP dependence)
+P_PI = 19  # mM, cytosolic phosphate
+P_KM_ATP = 20  # mM
+P_ATP_NORMAL = 21  # mM
+P_STIM_ION = 22  # 0 na, 1 k, 2 cl: carrier of the clamp current
+P_SCHEME = 23  # 0 backward-Euler staggered step, 1 Strang/trapezoidal (engine.cell.step_tile)
 # Published-model shortcuts (CellSpec.pump_electrogenic, k_i_rule, fixed_cl):
-P_PUMP_V = 26  # 1 = the pump current is in dV/dt, 0 = fluxes only (Cressman 2009)
-P_K_NEUTRAL = 27  # 1 = [K]i changes by −Δ[Na]i (Cressman 2009), 0 = by its currents
-P_FIX_CL = 28  # 1 = Cl− concentrations held
+P_PUMP_V = 24  # 1 = the pump current is in dV/dt, 0 = fluxes only (Cressman 2009)
+P_K_NEUTRAL = 25  # 1 = [K]i changes by −Δ[Na]i (Cressman 2009), 0 = by its currents
+P_FIX_CL = 26  # 1 = Cl− concentrations held
 # Cressman's AHP (channels.g_ahp, in P_G_M; its activation ca/(1 + ca) in state P):
-P_G_CA = 29  # mS/cm², drives Ca2+ entry into CA_I
-P_E_CA = 30  # mV
-P_TAU_CA = 31  # ms
+P_G_CA = 27  # mS/cm², drives Ca2+ entry into CA_I
+P_E_CA = 28  # mV
+P_TAU_CA = 29  # ms
 # Tissue (CellSpec.glia, CellSpec.bath; engine.cell's tissue phase runs for every closed,
 # dynamic outside):
-P_GLIA_MAX = 32  # mM/ms, sigmoid K+ uptake by glia
-P_GLIA_HALF = 33  # mM
-P_GLIA_SLOPE = 34  # mM
-P_BUF_TOTAL = 35  # mM of extracellular volume
-P_BUF_OFF = 36  # 1/ms, unbinding; binding k_on = P_BUF_OFF/(1 + exp((half − k_o)/slope)) per mM
-P_BUF_HALF = 37  # mM
-P_BUF_SLOPE = 38  # mM
-P_BATH_RATE_NA = 39  # 1/ms, diffusive exchange of the extracellular space with the bath
-P_BATH_RATE_K = 40
-P_BATH_RATE_CL = 41
+P_GLIA_MAX = 30  # mM/ms, sigmoid K+ uptake by glia
+P_GLIA_HALF = 31  # mM
+P_GLIA_SLOPE = 32  # mM
+P_BUF_TOTAL = 33  # mM of extracellular volume
+P_BUF_OFF = 34  # 1/ms, unbinding; binding k_on = P_BUF_OFF/(1 + exp((half − k_o)/slope)) per mM
+P_BUF_HALF = 35  # mM
+P_BUF_SLOPE = 36  # mM
+P_BATH_RATE_NA = 37  # 1/ms, diffusive exchange of the extracellular space with the bath
+P_BATH_RATE_K = 38
+P_BATH_RATE_CL = 39
 # Wei, Ullah & Schiff (2014): cotransporters, cell volume and O2 (CellSpec.cotransport,
 # volume_law, oxygen); rates per ms of the inside concentration for transporters.
-P_KCC2 = 42  # mM/ms
-P_NKCC1 = 43  # mM/ms
-P_NKCC1_K_HALF = 44  # mM
-P_VOLUME = 45  # 1 = the cell volume follows osmosis
-P_VOL_RATIO = 46  # initial Vol_i/Vol_o
-P_VOL_TAU = 47  # ms
-P_VOL_SWELL = 48  # largest relative swelling
-P_VOL_SCALE = 49  # mM of osmotic gradient
-P_IMP_I = 50  # mM of impermeant solute inside at the initial volume
-P_IMP_O = 51  # mM of impermeant solute outside at its initial volume
-P_BATH_COLLAPSE = 52  # Vol_i/Vol_o at which bath exchange fails (with a volume law)
-P_BATH_COLLAPSE_SLOPE = 53
-P_OXYGEN = 54  # 1 = O2 limits the pumps
-P_O2_HALF = 55  # mg/L, pump at half capacity
-P_O2_SLOPE = 56  # mg/L
-P_O2_USE = 57  # mg/L of O2 per mM (of cell volume) of pump cycles (Wei's α)
-P_O2_RATE = 58  # 1/ms, O2 supply from the bath
-P_O2_FAIL_HALF = 59  # mg/L of bath O2 below which glia and bath exchange fail
-P_O2_FAIL_SLOPE = 60  # mg/L
-P_GLIA_PUMP_MAX = 61  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
-P_GLIA_PUMP_HALF = 62  # mM of [K]o
-N_PARAM = 63
+P_KCC2 = 40  # mM/ms
+P_NKCC1 = 41  # mM/ms
+P_NKCC1_K_HALF = 42  # mM
+P_VOLUME = 43  # 1 = the cell volume follows osmosis
+P_VOL_RATIO = 44  # initial Vol_i/Vol_o
+P_VOL_TAU = 45  # ms
+P_VOL_SWELL = 46  # largest relative swelling
+P_VOL_SCALE = 47  # mM of osmotic gradient
+P_IMP_I = 48  # mM of impermeant solute inside at the initial volume
+P_IMP_O = 49  # mM of impermeant solute outside at its initial volume
+P_BATH_COLLAPSE = 50  # Vol_i/Vol_o at which bath exchange fails (with a volume law)
+P_BATH_COLLAPSE_SLOPE = 51
+P_OXYGEN = 52  # 1 = O2 limits the pumps
+P_O2_HALF = 53  # mg/L, pump at half capacity
+P_O2_SLOPE = 54  # mg/L
+P_O2_USE = 55  # mg/L of O2 per mM (of cell volume) of pump cycles (Wei's α)
+P_O2_RATE = 56  # 1/ms, O2 supply from the bath
+P_O2_FAIL_HALF = 57  # mg/L of bath O2 below which glia and bath exchange fail
+P_O2_FAIL_SLOPE = 58  # mg/L
+P_GLIA_PUMP_MAX = 59  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
+P_GLIA_PUMP_HALF = 60  # mM of [K]o
+# The pump form's own parameters, in its declared order (mechanisms.base.MAX_PARAMS).
+P_PUMP_0 = 61
+N_PUMP_PARAMS = 24
+N_PARAM = P_PUMP_0 + N_PUMP_PARAMS
 
 CHANNEL_KIND_CODE = {"none": 0, "hh": 1, "traub": 2, "cressman": 3}
-PUMP_KIND_CODE = {None: 0, "kager": 1, "luo-rudy": 2, "sigmoid": 3}
 ION_CODE = {"na": 0, "k": 1, "cl": 2}
 
 # --- drives d (piecewise constant; set by the protocol) -------------------------------

@@ -146,56 +146,52 @@ class _Pump:
         _check_number("pump.km_atp", self.km_atp, lower=0.0, unit="mM")
 
 
-@dataclass(frozen=True, kw_only=True)
-class KagerPump(_Pump):
-    """Kager, Wadman & Somjen (2000): Hill-type in [Na]i (3 sites) and [K]o (2 sites)."""
-
-    km_na: float = 7.7  # mM (Kager 2000 [R]; 10 mM in ModelDB 267499/222321)
-    km_k: float = 2.0  # mM
-    kind: str = field(default="kager", init=False)
-
-    def __post_init__(self) -> None:
-        self._check_common()
-        _check_number("pump.km_na", self.km_na, lower=0.0, unit="mM")
-        _check_number("pump.km_k", self.km_k, lower=0.0, unit="mM")
+_PUMP_CLASSES: dict[str, type] = {}
 
 
-@dataclass(frozen=True, kw_only=True)
-class LuoRudyPump(_Pump):
-    """Luo & Rudy (1994): voltage-dependent f_NaK(V), σ([Na]o), Hill 1.5 in [Na]i."""
+def pump_class(kind: str) -> type:
+    """The specification class of a registered pump form (mechanisms.PUMPS), made from its
+    declaration: the shared fields of _Pump, then the form's parameters with their
+    defaults, each validated against its declared range. "kager" → KagerPump."""
+    from nakpump.mechanisms import PUMPS
 
-    km_na: float = 10.0  # mM
-    km_k: float = 1.5  # mM
-    hill_na: float = 1.5  # Hill coefficient for internal Na+
-    kind: str = field(default="luo-rudy", init=False)
+    if kind not in PUMPS:
+        raise SpecError("pump.kind", kind, "one of " + ", ".join(PUMPS))
+    mech = PUMPS[kind]
+    cls = _PUMP_CLASSES.get(kind)
+    if cls is not None and cls.mechanism is mech:
+        return cls
 
     def __post_init__(self) -> None:
         self._check_common()
-        _check_number("pump.km_na", self.km_na, lower=0.0, unit="mM")
-        _check_number("pump.km_k", self.km_k, lower=0.0, unit="mM")
-        _check_number("pump.hill_na", self.hill_na, lower=0.0)
+        mech.validate({name: getattr(self, name) for name in mech.params})
+
+    title = "".join(part.capitalize() for part in kind.replace("_", "-").split("-")) + "Pump"
+    cls = dataclasses.make_dataclass(
+        title,
+        [(name, float, field(default=p.default)) for name, p in mech.params.items()]
+        + [("kind", str, field(default=kind, init=False))],
+        bases=(_Pump,), frozen=True, kw_only=True,
+        namespace={"__post_init__": __post_init__, "mechanism": mech,
+                   "__doc__": f"{mech.doc.splitlines()[0] if mech.doc else kind} "
+                              f"({mech.source or mech.origin}). Parameters: "
+                              + ", ".join(f"{n} ({p.unit})" for n, p in mech.params.items())})
+    cls.__module__ = __name__
+    _PUMP_CLASSES[kind] = cls
+    return cls
 
 
-@dataclass(frozen=True, kw_only=True)
-class SigmoidPump(_Pump):
-    """Cressman et al. (2009) / Hübel & Dahlem (2014): sigmoid in [Na]i and [K]o."""
+def pump_kinds() -> list[str]:
+    """Names of the pump forms a cell may use now (built-in and loaded)."""
+    from nakpump.mechanisms import PUMPS
 
-    na_half: float = 25.0  # mM
-    na_slope: float = 3.0  # mM
-    k_half: float = 5.5  # mM
-    k_slope: float = 1.0  # mM
-    kind: str = field(default="sigmoid", init=False)
-
-    def __post_init__(self) -> None:
-        self._check_common()
-        _check_number("pump.na_half", self.na_half, unit="mM")
-        _check_number("pump.na_slope", self.na_slope, lower=0.0, unit="mM")
-        _check_number("pump.k_half", self.k_half, unit="mM")
-        _check_number("pump.k_slope", self.k_slope, lower=0.0, unit="mM")
+    return list(PUMPS)
 
 
-Pump = KagerPump | LuoRudyPump | SigmoidPump
-PUMP_KINDS = {"kager": KagerPump, "luo-rudy": LuoRudyPump, "sigmoid": SigmoidPump}
+KagerPump = pump_class("kager")
+LuoRudyPump = pump_class("luo-rudy")
+SigmoidPump = pump_class("sigmoid")
+ReversiblePump = pump_class("reversible")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -362,8 +358,12 @@ class CellSpec:
     z_impermeant_o: float = -1.0  # its mean valence
     channels: Channels
     leak: Leak
-    pump: Pump | None = None
+    pump: _Pump | None = None  # a pump_class(kind) instance
     atp: float = 2.0  # mM, normal cytosolic [ATP] (pump at rate_max·f(T))
+    # Free cytosolic ADP and phosphate (mM; tens of µM and 1–5 mM in neurons [R],
+    # references.md §11): read by pumps that own their ATP dependence (the reversible one).
+    adp: float = 0.03
+    pi: float = 3.0
     dg_atp: float = -55.0  # kJ/mol, free energy of ATP hydrolysis (references.md §0)
     concentrations: Literal["dynamic", "fixed"] = "dynamic"
     stim_ion: Literal["na", "k", "cl"] = "k"  # ion carrying injected current
@@ -394,6 +394,8 @@ class CellSpec:
         _check_number("z_impermeant_i", self.z_impermeant_i)
         _check_number("z_impermeant_o", self.z_impermeant_o)
         _check_number("atp", self.atp, lower=0.0, unit="mM")
+        _check_number("adp", self.adp, lower=0.0, unit="mM")
+        _check_number("pi", self.pi, lower=0.0, unit="mM")
         _check_number("dg_atp", self.dg_atp, upper=0.0, unit="kJ/mol")
         if self.concentrations not in CONCENTRATION_MODES:
             raise SpecError("concentrations", self.concentrations,
@@ -403,8 +405,9 @@ class CellSpec:
         for name, cls in (("ions", Ions), ("channels", Channels), ("leak", Leak)):
             if not isinstance(getattr(self, name), cls):
                 raise SpecError(name, getattr(self, name), f"a {cls.__name__}")
-        if self.pump is not None and not isinstance(self.pump, tuple(PUMP_KINDS.values())):
-            raise SpecError("pump", self.pump, f"None or one of {', '.join(PUMP_KINDS)} pumps")
+        if self.pump is not None and not isinstance(self.pump, _Pump):
+            raise SpecError("pump", self.pump, "None or a pump of one of the kinds "
+                            + ", ".join(pump_kinds()))
         for name, cls in TISSUE_PARTS.items():
             value = getattr(self, name)
             if value is not None and not isinstance(value, cls):
@@ -497,9 +500,7 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
         if pump is not None:
             pump = dict(pump)
             kind = pump.pop("kind")
-            if kind not in PUMP_KINDS:
-                raise SpecError("pump.kind", kind, "one of " + ", ".join(PUMP_KINDS))
-            fields_["pump"] = PUMP_KINDS[kind](**pump)
+            fields_["pump"] = pump_class(kind)(**pump)
         return CellSpec(**fields_)
     except (KeyError, TypeError) as exc:
         raise SpecError("spec", type(exc).__name__ + ": " + str(exc),
@@ -509,8 +510,7 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
 # Internal unit of every numeric leaf parameter (for parsing "140 mM" at the edges).
 PARAMETER_UNITS: dict[str, str] = {
     **{name: "mM" for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o", "impermeant_i",
-                               "impermeant_o", "atp", "km_atp", "km_na", "km_k", "na_half",
-                               "na_slope", "k_half", "k_slope")},
+                               "impermeant_o", "atp", "adp", "pi", "k_half", "k_slope")},
     **{name: "mS/cm^2" for name in ("g_na", "g_k", "g_m", "g_cl", "g_ahp", "g_ca")},
     **{name: "1/s" for name in ("buffer_k_off", "rate_na", "rate_k", "rate_cl", "rate")},
     **{name: "mM/s" for name in ("kcc2", "nkcc1", "pump_max")},
@@ -522,13 +522,31 @@ PARAMETER_UNITS: dict[str, str] = {
     "uptake_max": "mM/s", "buffer_total": "mM", "buffer_k_half": "mM", "buffer_k_slope": "mM",
     "na": "mM", "k": "mM", "cl": "mM", "e_ca": "mV", "tau_ca": "ms",
     **{name: "degC" for name in ("temp_c", "temp_ref_c")},
-    **{name: "1" for name in ("q10", "phi", "hill_na", "z_impermeant_i", "z_impermeant_o")},
+    **{name: "1" for name in ("q10", "phi", "z_impermeant_i", "z_impermeant_o")},
     "capacitance": "uF/cm^2", "area": "um^2", "volume": "um^3", "outside_volume": "um^3",
-    "v_init": "mV", "vt": "mV", "tau_m_max": "ms", "rate_max": "1/(s*um^2)",
+    "v_init": "mV", "vt": "mV", "tau_m_max": "ms",
     "dg_atp": "kJ/mol",
 }
 
 
-def parameter_unit(path: str) -> str | None:
-    """Internal unit of a dotted parameter name ("pump.rate_max" → "1/(s*um^2)"); None for text."""
-    return PARAMETER_UNITS.get(path.rsplit(".", 1)[-1])
+# Units of the fields every pump shares (_Pump); a form's own come from its declaration.
+PUMP_UNITS = {"rate_max": "1/(s*um^2)", "temp_ref_c": "degC", "q10": "1", "km_atp": "mM"}
+
+
+def parameter_unit(path: str, cell: CellSpec | None = None) -> str | None:
+    """Internal unit of a dotted parameter name ("pump.rate_max" → "1/(s*um^2)"); None for
+    text. A pump form's parameter ("pump.km_na") has the unit its mechanism declares: the
+    cell's pump form's when `cell` is given, else the one every form with that parameter
+    declares (None where they differ)."""
+    from nakpump.mechanisms import PUMPS
+
+    head, _, last = path.rpartition(".")
+    if head == "pump":
+        if last in PUMP_UNITS:
+            return PUMP_UNITS[last]
+        if cell is not None and cell.pump is not None:
+            declared = cell.pump.mechanism.params.get(last)
+            return None if declared is None else declared.unit
+        units = {m.params[last].unit for m in PUMPS.values() if last in m.params}
+        return units.pop() if len(units) == 1 else None
+    return PARAMETER_UNITS.get(last)

@@ -1,0 +1,126 @@
+"""The pumps a cell may use: the built-in files and those a user has loaded."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import pathlib
+import sys
+from collections.abc import Callable
+
+from nakpump._jit import jit, recompose
+from nakpump.errors import SpecError
+from nakpump.mechanisms.base import CELL_VARIABLES, Param, PumpMechanism, declare_pump
+
+PUMPS: dict[str, PumpMechanism] = {}  # by name, in registration order (their kernel codes)
+BUILT_IN = ("kager", "luo_rudy", "sigmoid", "reversible")  # mechanisms/pumps/<file>.py
+_origin = "built-in"
+_loaded: dict[str, list[str]] = {}  # resolved path → names of the pumps it declared
+
+# Cell variables at which a loaded pump is tried once, to refuse one that does not give a
+# finite number at a resting state (mV, mM).
+_TRIAL = {"rate_max": 1.0, "v": -70.0, "na_i": 10.0, "k_i": 140.0, "na_o": 145.0, "k_o": 4.0,
+          "rt_f": 26.7, "atp": 2.0, "adp": 0.03, "pi": 3.0}
+
+
+def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
+         check: Callable[[dict], str | None] | None = None) -> Callable:
+    """Declare a Na+/K+ pump: decorate its rate function (see mechanisms.base).
+
+    The function's arguments name what it reads: cell variables (CELL_VARIABLES, first)
+    and then its parameters, each declared in `params`. It returns the turnover per unit
+    `rate_max` (for a saturating form, the fraction of its maximum). check(values) may
+    return a message when a combination of parameter values is not allowed.
+    """
+    def decorate(func: Callable) -> PumpMechanism:
+        mech = declare_pump(jit(func), name=name, params=params or {}, source=source,
+                            origin=_origin, check=check)
+        if name in PUMPS:
+            raise SpecError(f"mechanism '{name}' ({_origin})", name,
+                            f"a name not taken already (by {PUMPS[name].origin})")
+        PUMPS[name] = mech
+        return mech
+
+    return decorate
+
+
+def pump_code(kind: str | None) -> int:
+    """The kernels' code of a pump form: 0 for none, 1 + its place in PUMPS."""
+    if kind is None:
+        return 0
+    return 1 + list(PUMPS).index(kind)
+
+
+def _load_builtins() -> None:
+    for stem in BUILT_IN:
+        importlib.import_module(f"nakpump.mechanisms.pumps.{stem}")
+
+
+def load_mechanisms(path: str | os.PathLike) -> list[str]:
+    """Load the pumps a Python file declares; return their names.
+
+    After this they work wherever a built-in does. Loading the same file again returns
+    its pumps; another file may not reuse a name. The kernels are compiled again for
+    the new composition on their next call (cached on disk under its hash).
+    """
+    global _origin
+    file = pathlib.Path(path)
+    if not file.is_file() or file.suffix != ".py":
+        raise SpecError("mechanisms", str(path), "an existing Python file (.py) of mechanisms")
+    key = str(file.resolve())
+    if key in _loaded:
+        return list(_loaded[key])
+    text = file.read_text()
+    module_name = "nakpump_user_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    before = list(PUMPS)
+    _origin = str(file)
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file: any error in it is theirs to read
+        for name in set(PUMPS) - set(before):
+            PUMPS.pop(name)
+        sys.modules.pop(module_name, None)
+        if isinstance(exc, SpecError):
+            raise
+        raise SpecError("mechanisms", str(file),
+                        f"a file that runs ({type(exc).__name__}: {exc})") from None
+    finally:
+        _origin = "built-in"
+    names = [n for n in PUMPS if n not in before]
+    if not names:
+        raise SpecError("mechanisms", str(file), "a file that declares at least one "
+                        "mechanism (a function decorated with nakpump.mechanisms.pump)")
+    try:
+        for name in names:
+            _try_compile(PUMPS[name])
+    except SpecError:
+        for name in names:
+            PUMPS.pop(name)
+        raise
+    _loaded[key] = names
+    recompose(text)
+    from nakpump.engine import compose
+
+    compose.install()
+    return list(names)
+
+
+def _try_compile(mech: PumpMechanism) -> None:
+    """Compile a loaded pump's rate for float arguments and try it at a resting state."""
+    args = [_TRIAL[r] for r in mech.reads] + [p.default for p in mech.params.values()]
+    where = f"mechanism '{mech.name}' ({mech.origin})"
+    try:
+        value = mech.rate(*args)
+    except Exception as exc:  # numba's typing errors are long: their first line says it
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(where, mech.rate.py_func.__name__,
+                        f"a rate function numba can compile for numbers ({first})") from None
+    if not isinstance(value, float) or not math.isfinite(value):
+        raise SpecError(where, value, "a finite number (turnover per unit rate_max) at "
+                        + ", ".join(f"{k} {v:g} {CELL_VARIABLES[k]}" for k, v in _TRIAL.items()
+                                    if k in mech.reads) + " and the default parameters")
