@@ -11,6 +11,7 @@ Units throughout: ms, mV, mM, µA/cm² (outward positive), mS/cm², µF/cm², µ
 __version__ = "0.1.0"
 
 from nakpump.errors import SpecError
+from nakpump.mechanisms import Param, load_mechanisms, pump
 from nakpump.model.presets import PRESETS, preset
 from nakpump.model.spec import (
     Bath,
@@ -23,8 +24,10 @@ from nakpump.model.spec import (
     Leak,
     LuoRudyPump,
     Oxygen,
+    ReversiblePump,
     SigmoidPump,
     VolumeLaw,
+    pump_class,
 )
 from nakpump.population import simulate_population
 from nakpump.protocols import (
@@ -62,9 +65,11 @@ __all__ = [
     "LuoRudyPump",
     "Oxygen",
     "OxygenChange",
+    "Param",
     "PotassiumPuff",
     "PulseTrain",
     "PumpBlock",
+    "ReversiblePump",
     "RestingState",
     "SigmoidPump",
     "SpecError",
@@ -76,7 +81,10 @@ __all__ = [
     "balance_impermeants",
     "calibrate_leaks",
     "conservation",
+    "load_mechanisms",
     "preset",
+    "pump",
+    "pump_class",
     "resting_state",
     "simulate",
     "simulate_population",

@@ -6,6 +6,7 @@ import sys
 
 import nakpump as nk
 from nakpump.errors import SpecError
+from nakpump.steady import atp_free_energy
 
 
 def main(argv: list[str]) -> int:
@@ -27,8 +28,9 @@ def main(argv: list[str]) -> int:
     print(f"pump fluxes          Na+ out {flux['na_efflux']:.4g}, K+ in {flux['k_influx']:.4g}, "
           f"ATP {flux['atp_use']:.4g} pmol/(s·cm²)  (3 : 2 : 1)")
     print(f"pump's own share     {rest.pump_potential:8.2f} mV of the resting potential")
-    print(f"pump reversal        {rest.e_pump:8.1f} mV (ΔG_ATP {cell.dg_atp:g} kJ/mol): "
-          "it never runs backwards here")
+    side = "forwards" if rest.v > rest.e_pump else "BACKWARDS"
+    print(f"pump reversal        {rest.e_pump:8.1f} mV (ΔG_ATP {atp_free_energy(cell):.4g} "
+          f"kJ/mol): at {rest.v:.1f} mV it runs {side}")
     return 0
 
 

@@ -44,7 +44,7 @@ from nakpump.engine.layout import (
 from nakpump.errors import SpecError
 from nakpump.model.spec import TISSUE_PARTS, CellSpec
 from nakpump.protocols import base_drive
-from nakpump.units import celsius_to_kelvin, charge_to_voltage, rt_over_f
+from nakpump.units import FARADAY, celsius_to_kelvin, charge_to_voltage, rt_over_f
 
 
 class SteadyStateError(RuntimeError):
@@ -179,6 +179,18 @@ def _jacobian(f, z: np.ndarray) -> np.ndarray:
     return jac
 
 
+def atp_free_energy(cell: CellSpec) -> float:
+    """ΔG_ATP (kJ/mol) of the cell: from its pump's own thermodynamics where the pump form
+    has them (the reversible pump: K_eq, [ATP], [ADP], [Pi], pH), else cell.dg_atp."""
+    pump = cell.pump
+    if pump is None or pump.mechanism.free_energy is None:
+        return cell.dg_atp
+    values = {name: getattr(pump, name) for name in pump.mechanism.params}
+    rt_f = rt_over_f(celsius_to_kelvin(cell.temp_c))
+    dg_mv = pump.mechanism.free_energy(values, cell.atp, cell.adp, cell.pi, rt_f)
+    return dg_mv * FARADAY / 1e6
+
+
 def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingState:
     """Solve for the resting state reachable from the cell's stored state.
 
@@ -233,7 +245,7 @@ def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingSta
     v_passive = optimize.brentq(passive_total, v - 60.0, v + 60.0, xtol=1e-12)
     return RestingState(
         v=v, na_i=y[NA_I], k_i=y[K_I], cl_i=y[CL_I], na_o=y[NA_O], k_o=y[K_O], cl_o=y[CL_O],
-        e_na=e_na, e_k=e_k, e_cl=e_cl, e_pump=pump_reversal(e_na, e_k, cell.dg_atp),
+        e_na=e_na, e_k=e_k, e_cl=e_cl, e_pump=pump_reversal(e_na, e_k, atp_free_energy(cell)),
         i_pump=i_pump, pump_rate=pump_rate_from_current(i_pump),
         i_na_passive=g_na * (v - e_na), i_k_passive=g_k * (v - e_k), i_cl_passive=g_cl * (v - e_cl),
         pump_potential=v - v_passive, gates=(y[M], y[H], y[N], y[P]),

@@ -105,6 +105,7 @@ class PumpMechanism:
     origin: str = "built-in"  # or the file it was loaded from
     moves: dict[str, float] = field(default_factory=lambda: dict(NA_K_CYCLE))
     check: Callable[[dict], str | None] | None = None  # refuses combinations of values
+    free_energy: Callable | None = None  # (values, atp, adp, pi, rt_f) → ΔG_ATP/F in mV
 
     def validate(self, values: dict[str, float], prefix: str = "pump.") -> None:
         """Raise SpecError unless every parameter value is in its range and `check` agrees."""
@@ -127,7 +128,8 @@ class PumpMechanism:
 
 def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source: str = "",
                  moves: dict[str, float] | None = None, origin: str = "built-in",
-                 check: Callable[[dict], str | None] | None = None) -> PumpMechanism:
+                 check: Callable[[dict], str | None] | None = None,
+                 free_energy: Callable | None = None) -> PumpMechanism:
     """Check a pump declaration and return it as a PumpMechanism (see `pump`)."""
     where = f"mechanism '{name}' ({origin})"
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
@@ -182,7 +184,8 @@ def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source:
     return PumpMechanism(name=name, rate=rate, params=dict(params),
                          reads=("rate_max", *reads) if scales else reads,
                          doc=inspect.getdoc(getattr(rate, "py_func", rate)) or "",
-                         source=source, origin=origin, moves=moves, check=check)
+                         source=source, origin=origin, moves=moves, check=check,
+                         free_energy=free_energy)
 
 
 def _check_unit(name: str, unit: str) -> None:

@@ -26,17 +26,21 @@ _TRIAL = {"rate_max": 1.0, "v": -70.0, "na_i": 10.0, "k_i": 140.0, "na_o": 145.0
 
 
 def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
-         check: Callable[[dict], str | None] | None = None) -> Callable:
+         check: Callable[[dict], str | None] | None = None,
+         free_energy: Callable | None = None) -> Callable:
     """Declare a Na+/K+ pump: decorate its rate function (see mechanisms.base).
 
     The function's arguments name what it reads: cell variables (CELL_VARIABLES, first)
     and then its parameters, each declared in `params`. It returns the turnover per unit
-    `rate_max` (for a saturating form, the fraction of its maximum). check(values) may
-    return a message when a combination of parameter values is not allowed.
+    `rate_max` (for a saturating form, the fraction of its maximum), or, when it takes
+    `rate_max` as its first argument, cycles/s/µm² itself. check(values) may return a
+    message when a combination of parameter values is not allowed. A form that owns its
+    ATP dependence may give free_energy(values, atp, adp, pi, rt_f): the ΔG_ATP/F (mV)
+    it implies, which the resting-state report then uses for E_pump.
     """
     def decorate(func: Callable) -> PumpMechanism:
         mech = declare_pump(jit(func), name=name, params=params or {}, source=source,
-                            origin=_origin, check=check)
+                            origin=_origin, check=check, free_energy=free_energy)
         if name in PUMPS:
             raise SpecError(f"mechanism '{name}' ({_origin})", name,
                             f"a name not taken already (by {PUMPS[name].origin})")

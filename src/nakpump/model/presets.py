@@ -24,6 +24,7 @@ from nakpump.model.spec import (
     KagerPump,
     Leak,
     Oxygen,
+    ReversiblePump,
     SigmoidPump,
     VolumeLaw,
 )
@@ -135,6 +136,43 @@ CORTICAL = Preset(
                        temp_ref_c=37.0),
     ),
 )
+
+def _reversible_density(cell: CellSpec) -> float:
+    """Pumps per µm² at which the reversible pump carries, at the cell's stored state,
+    the current its own pump does: the same pump–leak balance, so the same rest."""
+
+    ions, rt_f = cell.ions, rt_over_f(celsius_to_kelvin(cell.temp_c))
+    values = {"rate_max": cell.pump.rate_max, "v": cell.v_init, "na_i": ions.na_i,
+              "k_i": ions.k_i, "na_o": ions.na_o, "k_o": ions.k_o, "rt_f": rt_f,
+              "atp": cell.atp, "adp": cell.adp, "pi": cell.pi}
+
+    def rate(pump: Any) -> float:  # cycles/s/µm² (per pump for the reversible form)
+        mech = pump.mechanism
+        args = [values[r] for r in mech.reads] + [getattr(pump, n) for n in mech.params]
+        return mech.rate.py_func(*args)
+
+    return rate(cell.pump) / rate(ReversiblePump(rate_max=1.0, temp_ref_c=cell.temp_c))
+
+
+CORTICAL_REVERSIBLE = Preset(
+    summary="The cortical cell with a thermodynamically reversible pump (same rest)",
+    v_rest=CORTICAL.v_rest,
+    cell=CORTICAL.cell.replace(
+        name="cortical-reversible",
+        description=(
+            "The cortical cell with its Kager pump replaced by the reversible four-state "
+            "Post–Albers pump (mechanisms/pumps/reversible.py): rate set by V, Na+ and K+ "
+            "on both sides, ATP, ADP and Pi; it stops at E_pump = 3E_Na − 2E_K + ΔG_ATP/F "
+            "and runs backwards beyond it. Pump density set so that it carries the Kager "
+            "pump's current at the stored rest: same leaks, same resting state."
+        ),
+        source=CORTICAL.cell.source + " Pump: Smith & Crampin (2004) Prog Biophys Mol "
+               "Biol 85:387; Terkildsen, Crampin & Smith (2007) Am J Physiol Heart "
+               "293:H3036 (references.md §5.3).",
+        pump=ReversiblePump(rate_max=_reversible_density(CORTICAL.cell), temp_ref_c=37.0),
+    ),
+)
+
 
 # --- Hübel & Dahlem (2014) -------------------------------------------------------------------
 _HD_CONV = 9.55589e-05  # (mM·vol)/(µA/cm²·ms) in the XPP file, vol in 1000 µm³
@@ -328,7 +366,7 @@ WEI_2014 = Preset(
 )
 
 PRESETS: dict[str, Preset] = {
-    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, HUEBEL_DAHLEM_2014,
+    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, CORTICAL_REVERSIBLE, HUEBEL_DAHLEM_2014,
                              HUEBEL_DAHLEM_2014_BATH, HUEBEL_DAHLEM_2014_CLOSED,
                              CRESSMAN_2009, BARRETO_CRESSMAN_2011, WEI_2014)
 }

@@ -29,6 +29,7 @@ returns one pump's turnover in cycles/s, so `rate_max` is the pump density (per 
 
 import math
 
+from nakpump._jit import jit
 from nakpump.mechanisms import Param, pump
 
 _K = "1/s"
@@ -43,7 +44,43 @@ def _charge_moved(p: dict) -> str | None:
     return None
 
 
-@pump(name="reversible", check=_charge_moved,
+def equilibrium_constant(p: dict) -> float:
+    """K_eq (mM²) of ATP → ADP + Pi + H+ that the parameters p (by name) imply."""
+    rates = (p["k1_fwd"] * p["k2_fwd"] * p["k3_fwd"] * p["k4_fwd"]
+             / (p["k1_back"] * p["k2_back"] * p["k3_back"] * p["k4_back"]))
+    return rates * p["kd_na_o"] ** 3 * p["kd_k_i"] ** 2 / (
+        p["kd_na_i"] ** 3 * p["kd_k_o"] ** 2 * p["kd_atp"])
+
+
+def atp_free_energy(p: dict, atp: float, adp: float, pi: float, rt_f: float) -> float:
+    """ΔG_ATP/F (mV) of ATP hydrolysis at these concentrations (mM) and pH p["ph"]:
+    −(RT/F)·ln(K_eq·[ATP]/([ADP][Pi][H+]))."""
+    h = 1000.0 * 10.0 ** -p["ph"]
+    return -rt_f * math.log(equilibrium_constant(p) * atp / (adp * pi * h))
+
+
+@jit
+def step_rates(v, na_i, k_i, na_o, k_o, rt_f, atp, adp, pi, k1_fwd, k1_back, k2_fwd,
+               k2_back, k3_fwd, k3_back, k4_fwd, k4_back, kd_na_i, kd_na_o, kd_k_i, kd_k_o,
+               kd_atp, delta_na_i, delta_na_o, delta_k_i, delta_k_o, ph):
+    """The cycle's forward and backward step rates (α1⁺…α4⁺, α1⁻…α4⁻; 1/s) at V (mV),
+    concentrations (mM) and pH, binding in rapid equilibrium."""
+    nai = na_i / (kd_na_i * math.exp(delta_na_i * v / rt_f))
+    nao = na_o / (kd_na_o * math.exp(delta_na_o * v / rt_f))
+    ki = k_i / (kd_k_i * math.exp(delta_k_i * v / rt_f))
+    ko = k_o / (kd_k_o * math.exp(delta_k_o * v / rt_f))
+    a = atp / kd_atp
+    d_i = (1.0 + nai) ** 3 + (1.0 + ki) ** 2 - 1.0
+    d_o = (1.0 + nao) ** 3 + (1.0 + ko) ** 2 - 1.0
+    h = 1000.0 * 10.0 ** -ph  # mM
+    f1, b1 = k1_fwd * nai * nai * nai / d_i, k1_back * adp
+    f2, b2 = k2_fwd, k2_back * nao * nao * nao / d_o
+    f3, b3 = k3_fwd * ko * ko / d_o, k3_back * pi * h / (1.0 + a)
+    f4, b4 = k4_fwd * a / (1.0 + a), k4_back * ki * ki / d_i
+    return f1, f2, f3, f4, b1, b2, b3, b4
+
+
+@pump(name="reversible", check=_charge_moved, free_energy=atp_free_energy,
       source="Smith & Crampin (2004) Prog Biophys Mol Biol 85:387 (scheme); Terkildsen, "
              "Crampin & Smith (2007) Am J Physiol Heart 293:H3036 (voltage dependence)",
       params={
@@ -70,39 +107,16 @@ def reversible(v, na_i, k_i, na_o, k_o, rt_f, atp, adp, pi, k1_fwd, k1_back, k2_
                k2_back, k3_fwd, k3_back, k4_fwd, k4_back, kd_na_i, kd_na_o, kd_k_i, kd_k_o,
                kd_atp, delta_na_i, delta_na_o, delta_k_i, delta_k_o, ph):
     """Net turnover of one pump (cycles/s; negative when it runs backwards)."""
-    nai = na_i / (kd_na_i * math.exp(delta_na_i * v / rt_f))
-    nao = na_o / (kd_na_o * math.exp(delta_na_o * v / rt_f))
-    ki = k_i / (kd_k_i * math.exp(delta_k_i * v / rt_f))
-    ko = k_o / (kd_k_o * math.exp(delta_k_o * v / rt_f))
-    a = atp / kd_atp
-    d_i = (1.0 + nai) ** 3 + (1.0 + ki) ** 2 - 1.0
-    d_o = (1.0 + nao) ** 3 + (1.0 + ko) ** 2 - 1.0
-    h = 1000.0 * 10.0 ** -ph  # mM
-    f1, b1 = k1_fwd * nai * nai * nai / d_i, k1_back * adp
-    f2, b2 = k2_fwd, k2_back * nao * nao * nao / d_o
-    f3, b3 = k3_fwd * ko * ko / d_o, k3_back * pi * h / (1.0 + a)
-    f4, b4 = k4_fwd * a / (1.0 + a), k4_back * ki * ki / d_i
+    f1, f2, f3, f4, b1, b2, b3, b4 = step_rates(
+        v, na_i, k_i, na_o, k_o, rt_f, atp, adp, pi, k1_fwd, k1_back, k2_fwd, k2_back,
+        k3_fwd, k3_back, k4_fwd, k4_back, kd_na_i, kd_na_o, kd_k_i, kd_k_o, kd_atp,
+        delta_na_i, delta_na_o, delta_k_i, delta_k_o, ph)
     # King–Altman: Σ_i b_i b_i+1 b_i+2 + f_i b_i+1 b_i+2 + f_i f_i+1 b_i+2 + f_i f_i+1 f_i+2
     total = (b1 * b2 * b3 + f1 * b2 * b3 + f1 * f2 * b3 + f1 * f2 * f3
              + b2 * b3 * b4 + f2 * b3 * b4 + f2 * f3 * b4 + f2 * f3 * f4
              + b3 * b4 * b1 + f3 * b4 * b1 + f3 * f4 * b1 + f3 * f4 * f1
              + b4 * b1 * b2 + f4 * b1 * b2 + f4 * f1 * b2 + f4 * f1 * f2)
     return (f1 * f2 * f3 * f4 - b1 * b2 * b3 * b4) / total
-
-
-def equilibrium_constant(p: dict) -> float:
-    """K_eq (mM²) of ATP → ADP + Pi + H+ that the parameters p (by name) imply."""
-    rates = (p["k1_fwd"] * p["k2_fwd"] * p["k3_fwd"] * p["k4_fwd"]
-             / (p["k1_back"] * p["k2_back"] * p["k3_back"] * p["k4_back"]))
-    return rates * p["kd_na_o"] ** 3 * p["kd_k_i"] ** 2 / (
-        p["kd_na_i"] ** 3 * p["kd_k_o"] ** 2 * p["kd_atp"])
-
-
-def atp_free_energy(p: dict, atp: float, adp: float, pi: float, rt_f: float) -> float:
-    """ΔG_ATP/F (mV) of ATP hydrolysis at these concentrations (mM) and pH p["ph"]:
-    −(RT/F)·ln(K_eq·[ATP]/([ADP][Pi][H+]))."""
-    h = 1000.0 * 10.0 ** -p["ph"]
-    return -rt_f * math.log(equilibrium_constant(p) * atp / (adp * pi * h))
 
 
 def reversal(p: dict, na_i, k_i, na_o, k_o, atp, adp, pi, rt_f) -> float:
