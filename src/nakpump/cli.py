@@ -177,13 +177,21 @@ def rest_summary(cell) -> dict[str, Any]:
 @_guard
 def rest(preset_name: str = typer.Option("cortical", "--preset", help="Preset name."),
          set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override, repeatable."),
+         mechanism: list[Path] = typer.Option([], "--mechanism",
+                                              help="A Python file of mechanisms (pumps) to "
+                                                   "load first; repeatable."),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The resting state: pump–leak balance, gradients, pump fluxes, stability.
 
     Example: nakpump rest --preset cortical --set "ions.k_o=8 mM" --json
+             nakpump rest --mechanism my_pump.py --set pump.kind=my-pump
     """
+    from nakpump.mechanisms import load_mechanisms
     from nakpump.model.presets import preset
     from nakpump.steady import SteadyStateError, relaxed_rest
+
+    for path in mechanism:
+        load_mechanisms(path)
 
     cell = preset(preset_name, **_overrides(set_))
     try:
@@ -307,6 +315,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                            help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
         pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
+        mechanism: list[Path] = typer.Option([], "--mechanism",
+                                             help="A Python file of mechanisms (pumps) to "
+                                                  "load first; repeatable."),
         published: bool = typer.Option(False, "--published",
                                        help="The paper's own equations where nakpump's "
                                             "conserving form differs (cressman-2009)."),
@@ -325,8 +336,12 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     Examples: nakpump run examples/ouabain.toml -o ouabain.nc
               nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
     """
+    from nakpump.mechanisms import load_mechanisms
     from nakpump.scenario import load_scenario, scenario_of_result
     from nakpump.storage import check_output_path, load_netcdf, save_csv
+
+    for path in mechanism:
+        load_mechanisms(path)
 
     if (scenario is None) == (preset_name is None):
         raise SpecError("scenario", None if scenario is None else str(scenario),

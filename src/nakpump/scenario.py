@@ -5,6 +5,7 @@ in nakpump's units. They are converted here, once. A Scenario written back by
 `to_dict` holds the full cell specification and protocol in internal units, so
 that a saved result (attrs["scenario"]) can be run again and reproduces itself.
 
+    mechanisms = ["my_pump.py"]    # optional: user mechanism files (relative to this file)
     preset = "cortical"            # or [cell] = a full specification
     v_rest = "-72 mV"              # optional: recalibrate the preset's leaks
     duration = "2 s"
@@ -13,6 +14,7 @@ that a saved result (attrs["scenario"]) can be run again and reproduces itself.
     dt = "0.025 ms"                # fixed step; rtol, atol, h_max for adaptive
     [parameters]                   # dotted parameter overrides
     "ions.k_o" = "8 mM"
+    "pump.kind" = "my-pump"        # a pump form by name (built-in or from `mechanisms`)
     [record]
     variables = ["v", "na_i"]
     interval = "1 ms"
@@ -43,6 +45,7 @@ from typing import Any
 import xarray as xr
 
 from nakpump.errors import SpecError
+from nakpump.mechanisms import load_mechanisms
 from nakpump.model.presets import preset
 from nakpump.model.spec import CellSpec, parameter_unit, spec_from_dict, spec_to_dict
 from nakpump.population import simulate_population
@@ -75,9 +78,9 @@ EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
                "cl_o": "mM", "v": "mV", "o2": "mg/L"}
-TOP_KEYS = ("preset", "published", "cell", "v_rest", "parameters", "duration", "method",
-            "scheme", "dt", "solver", "rtol", "atol", "h_max", "threshold", "record", "events",
-            "population")
+TOP_KEYS = ("mechanisms", "preset", "published", "cell", "v_rest", "parameters", "duration",
+            "method", "scheme", "dt", "solver", "rtol", "atol", "h_max", "threshold", "record",
+            "events", "population")
 POPULATION_KEYS = ("cells", "seed", "start", "threads", "parameters", "sweep")
 
 
@@ -148,6 +151,7 @@ class Scenario:
             fields = {k: v for k, v in dataclasses.asdict(ev).items() if v is not None}
             events.append({"type": EVENT_NAMES[type(ev)], **fields})
         out: dict[str, Any] = {
+            **_mechanism_files(self.cell),
             "cell": spec_to_dict(self.cell), "duration": self.duration, "method": self.method,
             "scheme": self.scheme, "dt": self.dt, "solver": self.solver, "h_max": self.h_max,
             "threshold": self.threshold, "events": events,
@@ -343,10 +347,31 @@ def _duration(data: dict[str, Any]) -> float:
     return parse_quantity(data["duration"], "ms", "duration")
 
 
-def scenario_from_dict(data: dict[str, Any]) -> Scenario | AxonScenario:
-    """Validate plain data (from TOML or a saved result) into a Scenario."""
+def _mechanism_files(cell: CellSpec) -> dict[str, list[str]]:
+    """{"mechanisms": [file]} for a cell whose pump a user's file declares, else {}."""
+    if cell.pump is None or cell.pump.mechanism.origin == "built-in":
+        return {}
+    return {"mechanisms": [os.path.abspath(cell.pump.mechanism.origin)]}
+
+
+def _load_mechanism_files(data: dict[str, Any], base: str | os.PathLike | None) -> None:
+    files = data.get("mechanisms", [])
+    if isinstance(files, str) or not isinstance(files, list):
+        raise SpecError("mechanisms", files, "a list of Python files, e.g. ['my_pump.py']")
+    for i, name in enumerate(files):
+        if not isinstance(name, str):
+            raise SpecError(f"mechanisms[{i}]", name, "a path to a Python file")
+        path = name if base is None else os.path.join(base, os.path.expanduser(name))
+        load_mechanisms(path)
+
+
+def scenario_from_dict(data: dict[str, Any], base: str | os.PathLike | None = None
+                       ) -> Scenario | AxonScenario:
+    """Validate plain data (from TOML or a saved result) into a Scenario. Relative paths
+    of `mechanisms` files are taken from the directory `base` (the scenario file's)."""
     if not isinstance(data, dict):
         raise SpecError("scenario", data, "a table of settings")
+    _load_mechanism_files(data, base)
     from nakpump.model.axon import AXON_PRESETS
 
     if data.get("preset") in AXON_PRESETS:
@@ -404,7 +429,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         raise SpecError("scenario", str(path), "an existing TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError("scenario", str(path), f"valid TOML ({exc})") from None
-    return scenario_from_dict(data)
+    return scenario_from_dict(data, base=os.path.dirname(os.path.abspath(path)))
 
 
 def scenario_of_result(ds: xr.Dataset) -> Scenario:

@@ -175,12 +175,12 @@ def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source:
         if ion not in TRACKED:
             raise SpecError(f"{where}: moves.{ion}", moves[ion],
                             "moves of ions the cell tracks: " + ", ".join(TRACKED))
-    charge_out = -sum(VALENCE.get(ion, 0.0) * n for ion, n in moves.items())
+    charge_out = 0.0 - sum(VALENCE.get(ion, 0.0) * n for ion, n in moves.items())
     if moves != NA_K_CYCLE:
         raise SpecError(f"{where}: moves", moves,
-                        f"the Na+/K+-ATPase cycle {NA_K_CYCLE} (net +1 charge out per cycle; "
-                        f"this one moves {charge_out:+g}): the engine books a pump's current as "
-                        "one elementary charge out per cycle")
+                        f"the Na+/K+-ATPase cycle {NA_K_CYCLE} (net +1 charge out per "
+                        f"cycle; this one moves {charge_out + 0.0:+g}): the engine books a "
+                        "pump's current as one elementary charge out per cycle")
     return PumpMechanism(name=name, rate=rate, params=dict(params),
                          reads=("rate_max", *reads) if scales else reads,
                          doc=inspect.getdoc(getattr(rate, "py_func", rate)) or "",

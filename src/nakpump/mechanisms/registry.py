@@ -27,7 +27,8 @@ _TRIAL = {"rate_max": 1.0, "v": -70.0, "na_i": 10.0, "k_i": 140.0, "na_o": 145.0
 
 def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
          check: Callable[[dict], str | None] | None = None,
-         free_energy: Callable | None = None) -> Callable:
+         free_energy: Callable | None = None, moves: dict[str, float] | None = None
+         ) -> Callable:
     """Declare a Na+/K+ pump: decorate its rate function (see mechanisms.base).
 
     The function's arguments name what it reads: cell variables (CELL_VARIABLES, first)
@@ -36,11 +37,14 @@ def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
     `rate_max` as its first argument, cycles/s/µm² itself. check(values) may return a
     message when a combination of parameter values is not allowed. A form that owns its
     ATP dependence may give free_energy(values, atp, adp, pi, rt_f): the ΔG_ATP/F (mV)
-    it implies, which the resting-state report then uses for E_pump.
+    it implies, which the resting-state report then uses for E_pump. moves (optional)
+    states what one cycle moves ({"na": -3, "k": +2, "atp": -1}, + into the cell); the
+    engine books every pump as that cycle, so any other declaration is refused.
     """
     def decorate(func: Callable) -> PumpMechanism:
         mech = declare_pump(jit(func), name=name, params=params or {}, source=source,
-                            origin=_origin, check=check, free_energy=free_energy)
+                            origin=_origin, check=check, free_energy=free_energy,
+                            moves=moves)
         if name in PUMPS:
             raise SpecError(f"mechanism '{name}' ({_origin})", name,
                             f"a name not taken already (by {PUMPS[name].origin})")
@@ -77,7 +81,9 @@ def load_mechanisms(path: str | os.PathLike) -> list[str]:
     if key in _loaded:
         return list(_loaded[key])
     text = file.read_text()
-    module_name = "nakpump_user_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    # Named by its text: kernels cached on disk refer to the module by name, and the
+    # composition key (nakpump._jit) is made of the same text.
+    module_name = "nakpump_user_" + hashlib.sha256(text.encode()).hexdigest()[:16]
     before = list(PUMPS)
     _origin = str(file)
     try:

@@ -434,8 +434,26 @@ class CellSpec:
         """A copy with fields replaced; dotted names reach into groups ("pump.rate_max").
 
         Unknown names raise SpecError listing the names that exist. Every
-        replaced group is validated again.
+        replaced group is validated again. "pump.kind" swaps the pump form: the new
+        one keeps rate_max, temp_ref_c, q10 and km_atp, takes its own parameters' defaults,
+        and then any other "pump.…" changes given with it.
         """
+        if "pump.kind" in changes:
+            changes = dict(changes)
+            kind = changes.pop("pump.kind")
+            shared = {} if self.pump is None else {
+                name: getattr(self.pump, name) for name in PUMP_UNITS}
+            if "rate_max" not in shared and "pump.rate_max" not in changes:
+                raise SpecError("pump.kind", kind, "together with pump.rate_max and "
+                                "pump.temp_ref_c for a cell without a pump")
+            own = {k[5:]: changes.pop(k) for k in list(changes) if k.startswith("pump.")}
+            try:
+                pump = pump_class(kind)(**{**shared, **own})
+            except TypeError as exc:  # a parameter this form does not have
+                raise SpecError("pump", own, f"parameters of the {kind} pump "
+                                f"({', '.join(pump_class(kind).mechanism.params)}): {exc}") \
+                    from None
+            return _replace_paths(dataclasses.replace(self, pump=pump), changes)
         return _replace_paths(self, changes)
 
 
