@@ -262,6 +262,13 @@ def run_summary(ds, output: str | None) -> dict[str, Any]:
         "n_spikes": int(spikes.size), "spike_times_ms": spikes.tolist(), "final": final,
         "atp_per_spike": atp, "conservation": conservation(ds), "output": output,
     }
+    if {"atp_made", "atp_pump", "atp_basal", "atp_i"} <= set(ds.data_vars):
+        from nakpump.analysis import atp_budget
+
+        b = atp_budget(ds)
+        summary["atp_budget_mM"] = {"made": b.made, "used_by_pump": b.by_pump,
+                                    "used_otherwise": b.basal, "change": b.change,
+                                    "atp_end": b.atp_end}
     if json.loads(ds.attrs["spec"]).get("outside_volume") is not None and "v" in ds:
         # a cell in tissue: its bursts (gaps > 1 s) and spreading depolarisations
         from nakpump.analysis.tissue import bursts_of, sd_of

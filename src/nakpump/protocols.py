@@ -27,6 +27,8 @@ from nakpump.engine.layout import (
     D_K_PUFF,
     D_NA_BATH,
     D_O2_BATH,
+    D_OUABAIN,
+    D_OXPHOS_BLOCK,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
@@ -211,10 +213,44 @@ class OxygenChange:
         _check_window("oxygen_change", self.start, self.stop)
 
 
+@dataclass(frozen=True, kw_only=True)
+class MetabolicBlock:
+    """Block a fraction (0–1) of oxidative phosphorylation from start to stop (ms): anoxia,
+    cyanide or an uncoupler. Only for a cell that makes its own ATP (CellSpec.metabolism);
+    glycolysis goes on, and the ATP falls to where it and the pump's slowing balance."""
+
+    fraction: float = 1.0
+    start: float = 0.0  # ms
+    stop: float | None = None  # ms
+
+    def __post_init__(self) -> None:
+        _check_number("metabolic_block.fraction", self.fraction, lower=0.0, upper=1.0,
+                      strict=False)
+        _check_window("metabolic_block", self.start, self.stop)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ouabain:
+    """Apply ouabain at `concentration` (µM) from start to stop (ms), then wash it out.
+
+    Unlike PumpBlock (an instant switch), ouabain binds and unbinds with the pump's
+    rates (pump.ouabain_k_on, ouabain_k_off): the block develops with time constant
+    1/(k_on·c + k_off) towards k_on·c/(k_on·c + k_off) and washes out with 1/k_off.
+    """
+
+    concentration: float  # µM
+    start: float = 0.0  # ms
+    stop: float | None = None  # ms
+
+    def __post_init__(self) -> None:
+        _check_number("ouabain.concentration", self.concentration, lower=0.0, unit="µM")
+        _check_window("ouabain", self.start, self.stop)
+
+
 Event = (Stimulus | PulseTrain | PumpBlock | AtpChange | BathChange | VoltageClamp
-         | PotassiumPuff | OxygenChange)
+         | PotassiumPuff | OxygenChange | MetabolicBlock | Ouabain)
 EVENT_TYPES = (Stimulus, PulseTrain, PumpBlock, AtpChange, BathChange, VoltageClamp,
-               PotassiumPuff, OxygenChange)
+               PotassiumPuff, OxygenChange, MetabolicBlock, Ouabain)
 
 
 def base_drive(cell: CellSpec) -> np.ndarray:
@@ -235,8 +271,8 @@ def expand(events: Sequence[Event]) -> list[Event]:
     for i, ev in enumerate(events):
         if not isinstance(ev, EVENT_TYPES):
             raise SpecError(f"protocol[{i}]", ev, "a Stimulus, PulseTrain, PumpBlock, AtpChange, "
-                                                  "BathChange, VoltageClamp, PotassiumPuff or "
-                                                  "OxygenChange")
+                                                  "BathChange, VoltageClamp, PotassiumPuff, "
+                                                  "OxygenChange, MetabolicBlock or Ouabain")
         out.extend(ev.pulses() if isinstance(ev, PulseTrain) else [ev])
     return out
 
@@ -263,6 +299,14 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
                                                   and cell.concentrations == "dynamic"):
             raise SpecError("PotassiumPuff", ev, "only for a closed extracellular space "
                                                  "(outside_volume set, dynamic concentrations)")
+        if isinstance(ev, MetabolicBlock) and cell.metabolism is None:
+            raise SpecError("MetabolicBlock", ev, "only for a cell that makes its own ATP "
+                                                  "(metabolism set, e.g. cortical-metabolic)")
+        if isinstance(ev, Ouabain) and cell.pump is None:
+            raise SpecError("Ouabain", ev, "only for a cell with a pump")
+        if isinstance(ev, AtpChange) and cell.metabolism is not None:
+            raise SpecError("AtpChange", ev, "only for a cell without a metabolism (this "
+                                             "cell makes its own ATP: use MetabolicBlock)")
         if isinstance(ev, OxygenChange) and cell.oxygen is None:
             raise SpecError("OxygenChange", ev, "only for a cell whose pumps depend on O2 "
                                                 "(oxygen set, e.g. the wei-2014 preset)")
@@ -301,6 +345,11 @@ def compile_protocol(events: Sequence[Event], cell: CellSpec,
             seg_d[sl, D_K_PUFF] += ev.k_o / (ev.stop - ev.start)
         elif isinstance(ev, PumpBlock):
             unblocked[sl] *= 1.0 - ev.fraction
+        elif isinstance(ev, Ouabain):
+            set_slot(i, ev, D_OUABAIN, ev.concentration, "concentration")
+        elif isinstance(ev, MetabolicBlock):
+            seg_d[sl, D_OXPHOS_BLOCK] = 1.0 - (1.0 - seg_d[sl, D_OXPHOS_BLOCK]) * (
+                1.0 - ev.fraction)
         elif isinstance(ev, AtpChange):
             set_slot(i, ev, D_ATP, ev.atp, "atp")
         elif isinstance(ev, BathChange):

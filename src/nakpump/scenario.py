@@ -53,6 +53,8 @@ from nakpump.protocols import (
     AtpChange,
     BathChange,
     Event,
+    MetabolicBlock,
+    Ouabain,
     OxygenChange,
     PotassiumPuff,
     PulseTrain,
@@ -73,11 +75,12 @@ EVENT_TYPES: dict[str, type] = {
     "stimulus": Stimulus, "pulse_train": PulseTrain, "pump_block": PumpBlock,
     "atp_change": AtpChange, "bath_change": BathChange, "voltage_clamp": VoltageClamp,
     "potassium_puff": PotassiumPuff, "oxygen_change": OxygenChange,
+    "metabolic_block": MetabolicBlock, "ouabain": Ouabain,
 }
 EVENT_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 EVENT_UNITS = {"amplitude": "uA/cm^2", "start": "ms", "stop": "ms", "width": "ms",
                "frequency": "Hz", "fraction": "1", "atp": "mM", "na_o": "mM", "k_o": "mM",
-               "cl_o": "mM", "v": "mV", "o2": "mg/L"}
+               "cl_o": "mM", "v": "mV", "o2": "mg/L", "concentration": "uM"}
 TOP_KEYS = ("mechanisms", "preset", "published", "cell", "v_rest", "parameters", "duration",
             "method", "scheme", "dt", "solver", "rtol", "atol", "h_max", "threshold", "record",
             "events", "population")

@@ -27,10 +27,12 @@ from nakpump.engine.fixed import integrate_fixed, segments_between
 from nakpump.engine.layout import (
     ATOL_SCALE,
     CL_O,
+    D_OUABAIN,
     ERROR_CONTROLLED,
     N_STATE,
     NA_I,
     OBS_NAMES,
+    OUABAIN_BOUND,
     P_SCHEME,
     STATE_NAMES,
     V,
@@ -124,7 +126,8 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
     atol_vec = atol * np.array(ATOL_SCALE)
     err_idx = np.array(ERROR_CONTROLLED)
     if method == "adaptive":
-        err_idx = switching.moving_variables(p)
+        err_idx = switching.moving_variables(
+            p, bool(np.any(seg_d[:, D_OUABAIN] > 0.0) or y[OUABAIN_BOUND] > 0.0))
     clock = np.zeros(kernel.N_CLOCK)
     clock[kernel.C_H] = 0.025
     clock[kernel.C_ARMED] = 1.0 if y[V] < threshold else 0.0
@@ -213,6 +216,8 @@ def default_record(cell: CellSpec) -> tuple[str, ...]:
         names += ("vol_i",)
     if cell.oxygen is not None:
         names += ("o2", "o2_pump")
+    if cell.metabolism is not None:
+        names += ("atp_i", "adp_i", "pi_i", "atp_made", "atp_pump", "atp_basal")
     if cell.channels.g_ahp > 0:
         names += ("ca_i",)
     return names

@@ -44,7 +44,13 @@ from nakpump.engine.layout import (
 from nakpump.errors import SpecError
 from nakpump.model.spec import TISSUE_PARTS, CellSpec
 from nakpump.protocols import base_drive
-from nakpump.units import FARADAY, celsius_to_kelvin, charge_to_voltage, rt_over_f
+from nakpump.units import (
+    FARADAY,
+    celsius_to_kelvin,
+    charge_to_voltage,
+    flux_factor,
+    rt_over_f,
+)
 
 
 class SteadyStateError(RuntimeError):
@@ -260,6 +266,25 @@ def at_rest(cell: CellSpec, rest: RestingState | None = None) -> CellSpec:
         f"ions.{name}": getattr(rest, name)
         for name in ("na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o")
     })
+
+
+def balance_metabolism(cell: CellSpec, pump_share: float, glycolysis_share: float
+                       ) -> CellSpec:
+    """The cell's ATP production and basal use set so that its stored [ATP], [ADP] are a
+    steady state at its resting state: the pump uses pump_share of all the ATP the cell
+    uses at rest (the rest is the basal load), glycolysis makes glycolysis_share of it
+    (the rest oxidative phosphorylation). Rates in mM/s of cell volume."""
+    if cell.metabolism is None or cell.pump is None:
+        raise SpecError("metabolism", cell.metabolism, "a metabolism and a pump to balance")
+    rest = resting_state(cell)
+    by_pump = 1000.0 * flux_factor(cell.area, cell.volume) * rest.i_pump  # mM/s
+    total = by_pump / pump_share
+    m = cell.metabolism
+    from_adp = cell.adp / (cell.adp + m.km_adp)
+    return cell.replace(**{
+        "metabolism.basal_max": (total - by_pump) * (cell.atp + m.km_atp_basal) / cell.atp,
+        "metabolism.glycolysis_max": glycolysis_share * total / from_adp,
+        "metabolism.oxphos_max": (1.0 - glycolysis_share) * total / from_adp})
 
 
 def calibrate_leaks(cell: CellSpec, v_rest: float, *, leak_total: float | None = None) -> CellSpec:

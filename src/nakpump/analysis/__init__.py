@@ -2,7 +2,9 @@
 seizure-like bursts and spreading depolarisation (tissue)."""
 
 from nakpump.analysis.energetics import (
+    AtpBudget,
     SpikeCost,
+    atp_budget,
     excess_charge,
     na_entry,
     pump_recovery,
@@ -30,6 +32,8 @@ from nakpump.analysis.traces import (
 
 __all__ = [
     "APFeatures",
+    "AtpBudget",
+    "atp_budget",
     "Bursts",
     "SpreadingDepolarisations",
     "bursts_of",

@@ -94,3 +94,39 @@ def pump_recovery(ds: xr.Dataset, t_start: float, variable: str = "na_i",
     the decay of the pump's after-hyperpolarisation.
     """
     return fit_exponential_recovery(ds["time"].values, ds[variable].values, t_start, t_stop)
+
+
+@dataclass(frozen=True)
+class AtpBudget:
+    """A run's ATP account for a cell that makes its own (CellSpec.metabolism), amounts in
+    mM of the initial cell volume: made − by_pump − basal = change, to rounding."""
+
+    made: float  # by oxidative phosphorylation and glycolysis
+    by_pump: float  # one per pump cycle
+    basal: float  # by the rest of the cell
+    change: float  # Δ([ATP]i × relative volume)
+    atp_start: float  # mM
+    atp_end: float  # mM
+
+    @property
+    def imbalance(self) -> float:
+        """made − used − change (mM): rounding only."""
+        return self.made - self.by_pump - self.basal - self.change
+
+
+def atp_budget(ds: xr.Dataset) -> AtpBudget:
+    """The ATP made, used by the pump and used otherwise over a run (needs atp_i,
+    atp_made, atp_pump, atp_basal recorded: a cell with a metabolism records them)."""
+    need = {"atp_i", "atp_made", "atp_pump", "atp_basal"}
+    if not need <= set(ds.data_vars):
+        raise ValueError("atp_budget needs " + ", ".join(sorted(need)) + " recorded (a cell "
+                         "with a metabolism records them by default)")
+    first, last = ds.isel(time=0), ds.isel(time=-1)
+    w0 = float(first.vol_i) if "vol_i" in ds else 1.0
+    w1 = float(last.vol_i) if "vol_i" in ds else 1.0
+    return AtpBudget(
+        made=float(last.atp_made - first.atp_made),
+        by_pump=float(last.atp_pump - first.atp_pump),
+        basal=float(last.atp_basal - first.atp_basal),
+        change=float(last.atp_i) * w1 - float(first.atp_i) * w0,
+        atp_start=float(first.atp_i), atp_end=float(last.atp_i))

@@ -17,9 +17,9 @@ onto the recording grid between accepted states.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from nakpump._jit import kernel
 from nakpump.engine.cell import (
     derive_tile,
     enter_segment,
@@ -44,7 +44,7 @@ from nakpump.engine.layout import (
 )
 
 
-@numba.njit(cache=True)
+@kernel
 def _attempt(y, tile, h, full, half):
     """One h step and two h/2 steps from y into full and half (no change to y), in lane 0
     of a tile that holds the cell's parameters and drives."""
@@ -61,7 +61,7 @@ def _attempt(y, tile, h, full, half):
         half[i] = tile[i * TILE]
 
 
-@numba.njit(cache=True)
+@kernel
 def _extrapolate_amounts(y, y_half, y_full, weight, y_new, ratio):
     """_extrapolate for a cell whose volume changes: the amounts (concentration × relative
     volume) are what is conserved, so they are extrapolated, and the concentrations follow
@@ -90,7 +90,7 @@ def _extrapolate_amounts(y, y_half, y_full, weight, y_new, ratio):
         y_new[i] = total
 
 
-@numba.njit(cache=True)
+@kernel
 def _blend(y0, y1, frac, out, p2):
     """out = the state a fraction frac of the way from y0 to y1, linearly; with a volume
     law, concentrations through their amounts (as _extrapolate_amounts), so that an
@@ -112,7 +112,7 @@ def _blend(y0, y1, frac, out, p2):
         out[c] = 0.0
 
 
-@numba.njit(cache=True)
+@kernel
 def _extrapolate(y, y_half, y_full, weight, y_new):
     """y_new = y_half + weight·(y_half − y_full), formed from the small increments over y.
 
@@ -138,7 +138,7 @@ def _extrapolate(y, y_half, y_full, weight, y_new):
             y_new[j] = y[j] + (d_half + weight * (d_half - d_full))
 
 
-@numba.njit(cache=True)
+@kernel
 def record_until(t, y, p, d, obs, rec_times, rec_idx, rec_out, k_rec, rec0, audit_times,
                  audit_out, k_audit, audit0):
     """Record state y as every sample and audit due at or before t (ms): the observables
@@ -160,7 +160,7 @@ C_T, C_SEG, C_H, C_ARMED, C_ENTERED, C_REC, C_AUDIT = range(7)
 N_CLOCK = 7
 
 
-@numba.njit(cache=True)
+@kernel
 def integrate_adaptive(y, p, seg_t, seg_d, order, rtol, atol_vec, err_idx, h_max, clock,
                        t_soft, rec_times, rec_idx, rec_out, audit_times, audit_out, threshold,
                        spikes):

@@ -44,8 +44,13 @@ from nakpump.biophysics.tissue import (
     volume_target,
 )
 from nakpump.engine import compose
-from nakpump.engine.compose import pump_rate_cell, pump_rate_of
+from nakpump.engine.compose import pump_context, pump_rate_cell, pump_rate_of
 from nakpump.engine.layout import (
+    ADP_I,
+    ATP_BASAL,
+    ATP_I,
+    ATP_MADE,
+    ATP_PUMP,
     BATH_CL,
     BATH_K,
     BATH_NA,
@@ -53,8 +58,6 @@ from nakpump.engine.layout import (
     CL_I,
     CL_O,
     COMP_NA_I,
-    D_ATP,
-    D_BLOCK,
     D_CL_BATH,
     D_CLAMP,
     D_I_PUMP,
@@ -66,6 +69,8 @@ from nakpump.engine.layout import (
     D_MEMBRANE,
     D_NA_BATH,
     D_O2_BATH,
+    D_OUABAIN,
+    D_OXPHOS_BLOCK,
     D_STIM_CL,
     D_STIM_K,
     D_STIM_NA,
@@ -93,8 +98,9 @@ from nakpump.engine.layout import (
     OBS_I_NA,
     OBS_I_PUMP,
     OBS_PUMP_RATE,
-    P_ADP,
+    OUABAIN_BOUND,
     P_ATP_NORMAL,
+    P_BASAL_MAX,
     P_BATH_COLLAPSE,
     P_BATH_COLLAPSE_SLOPE,
     P_BATH_RATE_CL,
@@ -123,12 +129,16 @@ from nakpump.engine.layout import (
     P_GLIA_PUMP_HALF,
     P_GLIA_PUMP_MAX,
     P_GLIA_SLOPE,
+    P_GLYCOLYSIS_MAX,
     P_H_FROM_N,
     P_IMP_I,
     P_IMP_O,
     P_K_NEUTRAL,
     P_KCC2,
+    P_KM_ADP,
     P_KM_ATP,
+    P_KM_ATP_BASAL,
+    P_METABOLISM,
     P_NKCC1,
     P_NKCC1_K_HALF,
     P_O2_FAIL_HALF,
@@ -137,9 +147,11 @@ from nakpump.engine.layout import (
     P_O2_RATE,
     P_O2_SLOPE,
     P_O2_USE,
+    P_OUABAIN_OFF,
+    P_OUABAIN_ON,
+    P_OXPHOS_MAX,
     P_OXYGEN,
     P_PHI,
-    P_PI,
     P_PUMP_0,
     P_PUMP_KIND,
     P_PUMP_MAX,
@@ -155,6 +167,7 @@ from nakpump.engine.layout import (
     P_VOL_TAU,
     P_VOLUME,
     P_VT,
+    PI_I,
     Q_CL,
     Q_INJ_CL,
     Q_INJ_K,
@@ -162,6 +175,7 @@ from nakpump.engine.layout import (
     Q_K,
     Q_NA,
     Q_PUMP,
+    Q_PUMP_BOOKED,
     TILE,
     TILE_D,
     TILE_P,
@@ -439,6 +453,10 @@ def step_tile(S, lanes, dt):
     _gates_tile(S, lanes, h)
     if tissue:
         _tissue_lanes(S, S, S, op, od, s, lanes, h)
+    if S[op + P_METABOLISM * s] != 0.0:
+        _metabolism_lanes(S, S, S, op, od, s, lanes, dt)
+    if _ouabain_present(S, S, od, s, lanes):
+        _ouabain_lanes(S, S, S, op, od, s, lanes, dt)
 
 
 @jit
@@ -651,9 +669,11 @@ def _gate_lanes(Yb, Pb, op, s, lanes, dt, kind, has_m, h_of_n):
 
 
 @jit_inline
-def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w):
+def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w,
+                    ctx):
     """The slow exchanges of the lane whose parameters and drives sit at Pb[i·s + jp] and
-    Db[i·s + jd], at these concentrations (mM), O2 (mg/L) and relative cell volume w.
+    Db[i·s + jd], at these concentrations (mM), O2 (mg/L), relative cell volume w and
+    pump context ctx = ([ATP], [ADP], [Pi] in mM, unblocked fraction; compose.pump_context).
     Returns (glial uptake, buffer binding, glial pump, Na+, K+ and Cl− to the bath:
     mM/ms of the current extracellular volume, out of it; KCC2, NKCC1: mM/ms of cell
     volume, out of the cell; d[O2]/dt in mg/L/ms). A K+ puff counts as K+ from the bath
@@ -690,9 +710,8 @@ def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, boun
     if oxygen:  # O2 burnt by both pumps (mM of cycles × use), bath supply
         i_pump = o2f * pump_current(pump_rate_of(
             int(Pb[P_PUMP_KIND * s + jp]), v, na_i, k_i, na_o, k_o, Pb[P_RT_F * s + jp],
-            Pb[P_PUMP_MAX * s + jp], Db[D_ATP * s + jd], Pb[P_ADP * s + jp],
-            Pb[P_PI * s + jp], Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
-            Db[D_BLOCK * s + jd], Pb, P_PUMP_0 * s + jp, s))
+            Pb[P_PUMP_MAX * s + jp], ctx[0], ctx[1], ctx[2], Pb[P_KM_ATP * s + jp],
+            Pb[P_ATP_NORMAL * s + jp], ctx[3], Pb, P_PUMP_0 * s + jp, s))
         cycles = Pb[P_FLUX_I * s + jp] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
         d_o2 = (-Pb[P_O2_USE * s + jp] * cycles
                 + Pb[P_O2_RATE * s + jp] * (Db[D_O2_BATH * s + jd] - o2))
@@ -701,11 +720,11 @@ def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, boun
 
 @jit_inline
 def _exchange_derivatives(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2,
-                          w):
+                          w, ctx):
     """d/dt (mM/ms, mg/L/ms) of (na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2) from the slow
     exchanges alone, and the rates (glia, buffer, bath Na+, K+, Cl−) the counters book."""
     up, bind, glial_pump, to_na, to_k, to_cl, kcc, nkcc, d_o2 = _exchange_rates(
-        Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w)
+        Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, bound, o2, w, ctx)
     ratio = Pb[P_VOL_RATIO * s + jp]
     to_out = ratio * w / outside_volume(ratio, w)  # cell → outside conc.
     return (-nkcc, -(kcc + nkcc), -(kcc + 2.0 * nkcc),
@@ -727,12 +746,14 @@ def _tissue_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
         x = (Yb[NA_I * s + j], Yb[K_I * s + j], Yb[CL_I * s + j], Yb[NA_O * s + j],
              Yb[K_O * s + j], Yb[CL_O * s + j], Yb[K_BUFFER * s + j], Yb[O2 * s + j])
         v, w = Yb[V * s + j], Yb[VOL_I * s + j]
+        ctx = pump_context(Yb, Pb, Db, jp, jd, s, j)
         r1 = _exchange_derivatives(Pb, Db, jp, jd, s, v, x[0], x[1], x[2], x[3], x[4], x[5],
-                                   x[6], x[7], w)
+                                   x[6], x[7], w, ctx)
         h = 0.5 * dt
         r = _exchange_derivatives(Pb, Db, jp, jd, s, v, x[0] + h * r1[0], x[1] + h * r1[1],
                                   x[2] + h * r1[2], x[3] + h * r1[3], x[4] + h * r1[4],
-                                  x[5] + h * r1[5], x[6] + h * r1[6], x[7] + h * r1[7], w)
+                                  x[5] + h * r1[5], x[6] + h * r1[6], x[7] + h * r1[7], w,
+                                  ctx)
         for k in range(6):
             if r[k] != 0.0:
                 _kahan_add(Yb, s, NA_I + k, j, dt * r[k])
@@ -748,6 +769,66 @@ def _tissue_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
         if Pb[P_OXYGEN * s + jp] != 0.0:
             Yb[O2_PUMP * s + j] = sigmoid_rise(Yb[O2 * s + j], Pb[P_O2_HALF * s + jp],
                                                Pb[P_O2_SLOPE * s + jp])
+
+
+@jit_inline
+def _ouabain_present(Yb, Db, od, s, lanes):
+    """Whether any lane has ouabain applied or still bound."""
+    for j in range(lanes):
+        if Db[od + D_OUABAIN * s + j] > 0.0 or Yb[OUABAIN_BOUND * s + j] > 0.0:
+            return True
+    return False
+
+
+@jit
+def _ouabain_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
+    """Ouabain binding to every lane's pumps over dt (ms), exactly for the segment's
+    constant concentration c: b → b∞ + (b − b∞)·e^(−dt/τ), b∞ = k_on·c/(k_on·c + k_off),
+    1/τ = k_on·c + k_off."""
+    for j in range(lanes):
+        on = Pb[op + P_OUABAIN_ON * s + j] * Db[od + D_OUABAIN * s + j]
+        rate = on + Pb[op + P_OUABAIN_OFF * s + j]
+        if rate > 0.0:
+            b_inf = on / rate
+            b = Yb[OUABAIN_BOUND * s + j]
+            Yb[OUABAIN_BOUND * s + j] = b_inf + (b - b_inf) * math.exp(-rate * dt)
+
+
+@jit_inline
+def atp_rates(Pb, Db, jp, jd, s, atp, adp, o2_factor):
+    """(made, basal use) of ATP in mM/ms of cell volume at [ATP], [ADP] (mM) and the pumps'
+    O2 factor (CellSpec.metabolism's forms)."""
+    made = ((Pb[P_OXPHOS_MAX * s + jp] * o2_factor * (1.0 - Db[D_OXPHOS_BLOCK * s + jd])
+             + Pb[P_GLYCOLYSIS_MAX * s + jp]) * adp / (adp + Pb[P_KM_ADP * s + jp]))
+    basal = Pb[P_BASAL_MAX * s + jp] * atp / (atp + Pb[P_KM_ATP_BASAL * s + jp])
+    return made, basal
+
+
+@jit
+def _metabolism_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
+    """ATP, ADP and Pi of every lane over dt (ms) after the membrane step: the pump's ATP
+    is booked from the pump charge Q_PUMP that crossed since the last booking (one ATP per
+    cycle, the same cycles that moved 3 Na+ and 2 K+), production and basal use by an
+    explicit step at the present state (rates ≤ ~1e-3 mM/ms). The same amount leaves ATP
+    and enters ADP and Pi, so ATP + ADP and ATP + Pi stay exact to rounding; the counters
+    hold amounts per initial cell volume."""
+    for j in range(lanes):
+        jp, jd = op + j, od + j
+        w = Yb[VOL_I * s + j]
+        q = Yb[Q_PUMP * s + j]
+        by_pump = Pb[P_FLUX_I * s + jp] * (q - Yb[Q_PUMP_BOOKED * s + j])  # mM·initial vol
+        Yb[Q_PUMP_BOOKED * s + j] = q
+        made, basal = atp_rates(Pb, Db, jp, jd, s, Yb[ATP_I * s + j], Yb[ADP_I * s + j],
+                                Yb[O2_PUMP * s + j])
+        made *= dt * w
+        basal *= dt * w
+        change = (made - basal - by_pump) / w  # mM of the present cell volume
+        Yb[ATP_I * s + j] += change
+        Yb[ADP_I * s + j] -= change
+        Yb[PI_I * s + j] -= change
+        Yb[ATP_MADE * s + j] += made
+        Yb[ATP_PUMP * s + j] += by_pump
+        Yb[ATP_BASAL * s + j] += basal
 
 
 @jit_inline
@@ -784,6 +865,8 @@ def _volume_step(Yb, Pb, jp, s, j, dt):
         _kahan_add(Yb, s, NA_I + k, j, Yb[(NA_I + k) * s + j] * inside)
         _kahan_add(Yb, s, NA_O + k, j, Yb[(NA_O + k) * s + j] * outside)
     Yb[K_BUFFER * s + j] += Yb[K_BUFFER * s + j] * outside
+    for k in range(3):  # ATP, ADP, Pi (0 without a metabolism)
+        Yb[(ATP_I + k) * s + j] += Yb[(ATP_I + k) * s + j] * inside
     Yb[VOL_I * s + j] = w_new
 
 
@@ -845,7 +928,8 @@ def rhs(y, p, d, out):
         out[CL_O] = -f_cl * f_o * i_cl
         if tissue:
             r = _exchange_derivatives(p, d, 0, 0, 1, v, y[NA_I], y[K_I], y[CL_I], y[NA_O],
-                                      y[K_O], y[CL_O], y[K_BUFFER], y[O2], w)
+                                      y[K_O], y[CL_O], y[K_BUFFER], y[O2], w,
+                                      pump_context(y, p, d, 0, 0, 1, 0))
             for k in range(6):
                 out[NA_I + k] += r[k]
             out[K_BUFFER] = r[6]
@@ -864,6 +948,23 @@ def rhs(y, p, d, out):
                     out[NA_I + k] -= y[NA_I + k] * dw / w
                     out[NA_O + k] -= y[NA_O + k] * d_vo / vo
                 out[K_BUFFER] -= y[K_BUFFER] * d_vo / vo
+    out[OUABAIN_BOUND] = (p[P_OUABAIN_ON] * d[D_OUABAIN] * (1.0 - y[OUABAIN_BOUND])
+                          - p[P_OUABAIN_OFF] * y[OUABAIN_BOUND])
+    if p[P_METABOLISM] != 0.0:  # the cell's own ATP (rates as in _metabolism_lanes)
+        w = y[VOL_I]
+        made, basal = atp_rates(p, d, 0, 0, 1, y[ATP_I], y[ADP_I], o2_factor(y, p))
+        by_pump = p[P_FLUX_I] * i_pump  # mM/ms of the initial cell volume
+        change = made - basal - by_pump / w
+        out[ATP_I] = change
+        out[ADP_I] = -change
+        out[PI_I] = -change
+        if p[P_VOLUME] != 0.0:  # diluted as the cell swells, amounts held
+            for k in range(3):
+                out[ATP_I + k] -= y[ATP_I + k] * out[VOL_I] / w
+        out[ATP_MADE] = made * w
+        out[ATP_PUMP] = by_pump
+        out[ATP_BASAL] = basal * w
+        out[Q_PUMP_BOOKED] = i_pump
     out[Q_NA] = g_na * (v - e_na)
     out[Q_K] = g_k * (v - e_k)
     out[Q_CL] = g_cl * (v - e_cl)

@@ -91,9 +91,19 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
     if pump is not None:
         p[P_PUMP_MAX] = pump.rate_max * pump.q10 ** ((cell.temp_c - pump.temp_ref_c) / 10.0)
         p[P_KM_ATP] = pump.km_atp
+        p[L.P_OUABAIN_ON] = pump.ouabain_k_on / 1000.0  # per µM per ms
+        p[L.P_OUABAIN_OFF] = pump.ouabain_k_off / 1000.0
         for i, name in enumerate(pump.mechanism.params):  # the form's slots, declared order
             p[L.P_PUMP_0 + i] = getattr(pump, name)
     p[L.P_ADP], p[L.P_PI] = cell.adp, cell.pi
+    met = cell.metabolism
+    if met is not None:
+        p[L.P_METABOLISM] = 1.0
+        p[L.P_OXPHOS_MAX], p[L.P_GLYCOLYSIS_MAX] = met.oxphos_max / 1000.0, (
+            met.glycolysis_max / 1000.0)
+        p[L.P_BASAL_MAX] = met.basal_max / 1000.0
+    p[L.P_KM_ADP] = met.km_adp if met else 1.0  # finite shapes without a metabolism
+    p[L.P_KM_ATP_BASAL] = met.km_atp_basal if met else 1.0
     p[P_ATP_NORMAL] = cell.atp
     p[P_STIM_ION] = ION_CODE[cell.stim_ion]
     p[P_PUMP_V] = 1.0 if cell.pump_electrogenic else 0.0
@@ -156,6 +166,8 @@ def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
     if cell.oxygen is not None:
         y[L.O2] = cell.oxygen.initial
         y[L.O2_PUMP] = sigmoid_rise(y[L.O2], cell.oxygen.half, cell.oxygen.slope)
+    if cell.metabolism is not None:
+        y[L.ATP_I], y[L.ADP_I], y[L.PI_I] = cell.atp, cell.adp, cell.pi
     ions = cell.ions
     y[NA_I], y[K_I], y[CL_I] = ions.na_i, ions.k_i, ions.cl_i
     y[NA_O], y[K_O], y[CL_O] = ions.na_o, ions.k_o, ions.cl_o

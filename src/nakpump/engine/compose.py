@@ -16,6 +16,8 @@ import numba
 from nakpump._jit import jit, jit_inline
 from nakpump.biophysics.pumps import atp_factor, pump_current
 from nakpump.engine.layout import (
+    ADP_I,
+    ATP_I,
     D_ATP,
     D_BLOCK,
     D_I_PUMP,
@@ -23,14 +25,17 @@ from nakpump.engine.layout import (
     K_O,
     NA_I,
     NA_O,
+    OUABAIN_BOUND,
     P_ADP,
     P_ATP_NORMAL,
     P_KM_ATP,
+    P_METABOLISM,
     P_PI,
     P_PUMP_0,
     P_PUMP_KIND,
     P_PUMP_MAX,
     P_RT_F,
+    PI_I,
     V,
 )
 from nakpump.mechanisms import PUMPS
@@ -93,34 +98,61 @@ def install() -> None:
 
 @jit
 def pump_rate_of(kind, v, na_i, k_i, na_o, k_o, rt_f, rate_max, atp, adp, pi, km_atp,
-                 atp_normal, block, P, at, s):
+                 atp_normal, unblocked, P, at, s):
     """Pump turnover (cycles/s/µm²) of form `kind` (mechanisms.pump_code) at these
-    variables (mV, mM), with ATP and the blocked fraction applied; the form's parameter i
-    is P[at + i·s]."""
+    variables (mV, mM), with ATP and the unblocked fraction applied; the form's parameter
+    i is P[at + i·s]."""
     if kind == 0:
         return 0.0
     return pump_form_rate(kind, v, na_i, k_i, na_o, k_o, rt_f, rate_max, atp, adp, pi,
-                          km_atp, atp_normal, P, at, s) * (1.0 - block)
+                          km_atp, atp_normal, P, at, s) * unblocked
+
+
+@jit_inline
+def unblocked(Yb, Db, jd, s, j):
+    """Fraction of lane j's pumps at work: neither blocked by a PumpBlock (D_BLOCK) nor
+    bound to ouabain (OUABAIN_BOUND); exactly 1 − D_BLOCK without ouabain."""
+    return (1.0 - Db[D_BLOCK * s + jd]) * (1.0 - Yb[OUABAIN_BOUND * s + j])
+
+
+@jit_inline
+def nucleotides(Yb, Pb, Db, jp, jd, s, j):
+    """([ATP], [ADP], [Pi]) in mM that lane j's pump sees: its own states with a
+    metabolism, else the protocol's [ATP] and the cell's fixed ADP and Pi. Selects, not
+    branches, so that the lane loops stay vectorisable."""
+    own = Pb[P_METABOLISM * s + jp] != 0.0
+    return (Yb[ATP_I * s + j] if own else Db[D_ATP * s + jd],
+            Yb[ADP_I * s + j] if own else Pb[P_ADP * s + jp],
+            Yb[PI_I * s + j] if own else Pb[P_PI * s + jp])
+
+
+@jit_inline
+def pump_context(Yb, Pb, Db, jp, jd, s, j):
+    """(nucleotides…, unblocked fraction) of lane j: what its pump's rate takes besides
+    the ions and V, for callers that evaluate it at other concentrations."""
+    atp, adp, pi = nucleotides(Yb, Pb, Db, jp, jd, s, j)
+    return atp, adp, pi, unblocked(Yb, Db, jd, s, j)
 
 
 @jit
 def pump_rate_cell(y, p, d, v):
     """pump_rate_of for one cell's flat state y, parameters p and drives d, at v (mV);
     O2 not applied."""
+    atp, adp, pi = nucleotides(y, p, d, 0, 0, 1, 0)
     return pump_rate_of(int(p[P_PUMP_KIND]), v, y[NA_I], y[K_I], y[NA_O], y[K_O], p[P_RT_F],
-                        p[P_PUMP_MAX], d[D_ATP], p[P_ADP], p[P_PI], p[P_KM_ATP],
-                        p[P_ATP_NORMAL], d[D_BLOCK], p, P_PUMP_0, 1)
+                        p[P_PUMP_MAX], atp, adp, pi, p[P_KM_ATP], p[P_ATP_NORMAL],
+                        unblocked(y, d, 0, 1, 0), p, P_PUMP_0, 1)
 
 
 @jit_inline
 def pump_rate_lane(Yb, Pb, Db, jp, jd, s, j, v, kind):
     """pump_rate_of for lane j of a block (rows s apart; parameters at Pb[i·s + jp],
     drives at Db[i·s + jd]) at v (mV); O2 not applied."""
+    atp, adp, pi = nucleotides(Yb, Pb, Db, jp, jd, s, j)
     return pump_rate_of(kind, v, Yb[NA_I * s + j], Yb[K_I * s + j], Yb[NA_O * s + j],
                         Yb[K_O * s + j], Pb[P_RT_F * s + jp], Pb[P_PUMP_MAX * s + jp],
-                        Db[D_ATP * s + jd], Pb[P_ADP * s + jp], Pb[P_PI * s + jp],
-                        Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
-                        Db[D_BLOCK * s + jd], Pb, P_PUMP_0 * s + jp, s)
+                        atp, adp, pi, Pb[P_KM_ATP * s + jp], Pb[P_ATP_NORMAL * s + jp],
+                        unblocked(Yb, Db, jd, s, j), Pb, P_PUMP_0 * s + jp, s)
 
 
 @jit_inline

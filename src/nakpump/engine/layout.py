@@ -41,21 +41,34 @@ BATH_CL = 29
 VOL_I = 30  # cell volume relative to its initial volume (1 unless CellSpec.volume_law)
 O2 = 31  # mg/L, extracellular O2 (CellSpec.oxygen; 0 without)
 O2_PUMP = 32  # fraction of pump capacity the O2 allows (algebraic in O2; 1 without oxygen)
-N_STATE = 33
+# The cell's own ATP (CellSpec.metabolism; all 0 without): adenine nucleotides and phosphate
+# (mM of cell volume), and what made and used ATP (mM of the initial cell volume, cumulative).
+ATP_I = 33
+ADP_I = 34
+PI_I = 35
+ATP_MADE = 36  # by oxidative phosphorylation and glycolysis
+ATP_PUMP = 37  # by the Na+/K+ pump, one per cycle
+ATP_BASAL = 38  # by everything else
+Q_PUMP_BOOKED = 39  # Q_PUMP (nC/cm²) whose ATP is booked (engine.cell._metabolism_lanes)
+OUABAIN_BOUND = 40  # fraction of the pumps with ouabain bound (protocols.Ouabain)
+N_STATE = 41
 
 STATE_NAMES = ("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o",
                "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
                "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o",
                "ca_i", "k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl", "vol_i", "o2",
-               "o2_pump")
+               "o2_pump", "atp_i", "adp_i", "pi_i", "atp_made", "atp_pump", "atp_basal",
+               "_q_pump_booked", "ouabain_bound")
 
 # Absolute-tolerance scale per state variable for the error-controlled integrators
 # (multiplied by atol): voltage ~100 mV, gates ~1, concentrations ~100 mM, charge
 # integrals ~1e3 nC/cm², Kahan terms (fixed step only) ~0.
 ATOL_SCALE = ((1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
-              + (1e-2,) + (1.0,) * 5 + (1e-2, 1.0, 1e-2))
+              + (1e-2,) + (1.0,) * 5 + (1e-2, 1.0, 1e-2) + (1e-2, 1e-3, 1e-2)
+              + (1.0,) * 3 + (10.0,) + (1e-2,))
 ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O,
-                    CA_I, K_BUFFER, VOL_I, O2)  # what steps are sized by
+                    CA_I, K_BUFFER, VOL_I, O2, ATP_I, ADP_I, PI_I,
+                    OUABAIN_BOUND)  # what steps are sized by
 
 # --- parameters p ----------------------------------------------------------------
 P_CAP = 0  # µF/cm²
@@ -125,8 +138,18 @@ P_O2_FAIL_HALF = 57  # mg/L of bath O2 below which glia and bath exchange fail
 P_O2_FAIL_SLOPE = 58  # mg/L
 P_GLIA_PUMP_MAX = 59  # mM/ms of extracellular K+, glial Na+/K+ pump (O2-limited)
 P_GLIA_PUMP_HALF = 60  # mM of [K]o
+# The cell's own ATP (CellSpec.metabolism): production from ADP, basal use (per ms)
+P_METABOLISM = 61  # 1 = ATP, ADP and Pi are states (else the drive D_ATP and P_ADP, P_PI)
+P_OXPHOS_MAX = 62  # mM/ms, oxidative phosphorylation (× the O2 factor where there is O2)
+P_GLYCOLYSIS_MAX = 63  # mM/ms
+P_KM_ADP = 64  # mM
+P_BASAL_MAX = 65  # mM/ms
+P_KM_ATP_BASAL = 66  # mM
+# Ouabain binding to the cell's pumps (pump.ouabain_k_on, ouabain_k_off)
+P_OUABAIN_ON = 67  # 1/(µM·ms)
+P_OUABAIN_OFF = 68  # 1/ms
 # The pump form's own parameters, in its declared order (mechanisms.base.MAX_PARAMS).
-P_PUMP_0 = 61
+P_PUMP_0 = 69
 N_PUMP_PARAMS = 24
 N_PARAM = P_PUMP_0 + N_PUMP_PARAMS
 
@@ -146,7 +169,9 @@ D_CLAMP = 8  # 1 = voltage clamp on
 D_V_CLAMP = 9  # mV
 D_K_PUFF = 10  # mM/ms of K+ delivered into a closed extracellular space (a puff from a pipette)
 D_O2_BATH = 11  # mg/L, bath O2 (with CellSpec.oxygen)
-N_DRIVE = 12
+D_OXPHOS_BLOCK = 12  # fraction of oxidative phosphorylation blocked (with CellSpec.metabolism)
+D_OUABAIN = 13  # µM of ouabain at the pumps
+N_DRIVE = 14
 # Derived drives: what the step needs that stays constant over a protocol segment, set
 # when one is entered (engine.cell.enter_segment_tile) rather than every step. They follow
 # the drives in a tile and in a cable's working drives; protocol tables do not hold them.

@@ -47,6 +47,8 @@ from nakpump.engine.cell import (
     sync_algebraic,
 )
 from nakpump.engine.layout import (
+    ADP_I,
+    ATP_I,
     CA_I,
     CL_I,
     CL_O,
@@ -62,15 +64,18 @@ from nakpump.engine.layout import (
     NA_I,
     NA_O,
     O2,
+    OUABAIN_BOUND,
     P_BUF_TOTAL,
     P_CH_KIND,
     P_DYNAMIC,
     P_FLUX_O,
     P_G_M,
     P_H_FROM_N,
+    P_METABOLISM,
     P_OXYGEN,
     P_VOL_RATIO,
     P_VOLUME,
+    PI_I,
     VOL_I,
     H,
     M,
@@ -112,10 +117,11 @@ MAX_GROWTH = 6.0  # largest factor by which one step may exceed the last
 PEAK_SAMPLES = 16  # where V peaks inside a step, the dense output is searched at h/16
 
 
-def moving_variables(p: np.ndarray) -> np.ndarray:
+def moving_variables(p: np.ndarray, ouabain: bool = False) -> np.ndarray:
     """Indices of the state variables that dz/dt depends on and that can change in a cell
     of parameters p (layout.ERROR_CONTROLLED less what this cell holds fixed or computes
-    from other state): the steps are sized by them and the Jacobian has their columns."""
+    from other state): the steps are sized by them and the Jacobian has their columns.
+    ouabain: the protocol applies ouabain (or some is bound)."""
     kind = int(p[P_CH_KIND])
     dynamic = p[P_DYNAMIC] != 0.0
     closed = dynamic and p[P_FLUX_O] != 0.0
@@ -126,6 +132,8 @@ def moving_variables(p: np.ndarray) -> np.ndarray:
         NA_I: dynamic, K_I: dynamic, CL_I: dynamic, NA_O: closed, K_O: closed, CL_O: closed,
         K_BUFFER: closed and p[P_BUF_TOTAL] > 0.0, VOL_I: p[P_VOLUME] != 0.0,
         O2: p[P_OXYGEN] != 0.0,
+        **dict.fromkeys((ATP_I, ADP_I, PI_I), p[P_METABOLISM] != 0.0),
+        OUABAIN_BOUND: ouabain,
     }
     return np.array([j for j in ERROR_CONTROLLED if keep[j]], dtype=np.int64)
 
@@ -135,7 +143,8 @@ def moving_variables(p: np.ndarray) -> np.ndarray:
 @jit
 def to_amounts(y, p, z):
     """z = the integration variables of state y: y itself, except that with a volume law
-    the concentrations (and the glial buffer) become amounts per initial volume (mM)."""
+    the concentrations (the glial buffer, the nucleotides) become amounts per initial
+    volume (mM)."""
     for j in range(N_STATE):
         z[j] = y[j]
     if p[P_VOLUME] == 0.0:
@@ -146,6 +155,8 @@ def to_amounts(y, p, z):
         z[NA_I + k] = (y[NA_I + k] - y[COMP_NA_I + k]) * (w if k < 3 else vo)
         z[COMP_NA_I + k] = 0.0
     z[K_BUFFER] = y[K_BUFFER] * vo
+    for k in range(3):  # ATP, ADP, Pi
+        z[ATP_I + k] = y[ATP_I + k] * w
 
 
 @jit
@@ -161,6 +172,8 @@ def from_amounts(z, p, y):
         y[NA_I + k] = (z[NA_I + k] - z[COMP_NA_I + k]) / (w if k < 3 else vo)
         y[COMP_NA_I + k] = 0.0
     y[K_BUFFER] = z[K_BUFFER] / vo
+    for k in range(3):
+        y[ATP_I + k] = z[ATP_I + k] / w
 
 
 @jit_inline  # a call that passes arrays costs reference counting: ~2× the rhs itself
@@ -185,6 +198,8 @@ def _amount_derivative(z, p, d, out, y_work):
         out[NA_I + k] = out[NA_I + k] * w + y_work[NA_I + k] * dw
         out[NA_I + 3 + k] = out[NA_I + 3 + k] * vo + y_work[NA_I + 3 + k] * dvo
     out[K_BUFFER] = out[K_BUFFER] * vo + y_work[K_BUFFER] * dvo
+    for k in range(3):
+        out[ATP_I + k] = out[ATP_I + k] * w + y_work[ATP_I + k] * dw
 
 
 @jit

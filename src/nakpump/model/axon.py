@@ -40,6 +40,10 @@ class AxonSpec:
         if self.membrane.closed:
             raise SpecError("membrane.outside_volume", self.membrane.outside_volume,
                             "None (an axon in a bath; a periaxonal space is not built yet)")
+        for part in (self.membrane, self.soma):
+            if part is not None and part.metabolism is not None:
+                raise SpecError("membrane.metabolism", part.metabolism,
+                                "None (the cable kernels do not step a cell's own ATP yet)")
         _check_number("length", self.length, lower=0.0, unit="µm")
         _check_number("diameter", self.diameter, lower=0.0, unit="µm")
         _check_number("axial_resistivity", self.axial_resistivity, lower=0.0, unit="Ω·cm")

@@ -23,6 +23,7 @@ from nakpump.model.spec import (
     Ions,
     KagerPump,
     Leak,
+    Metabolism,
     Oxygen,
     ReversiblePump,
     SigmoidPump,
@@ -50,6 +51,9 @@ class Preset:
     v_rest: float | None = None  # mV; calibrate leaks to rest here
     leak_total: float | None = None  # mS/cm² Na+ + K+ leak held while calibrating (pump scales)
     published: dict[str, Any] | None = None  # overrides that give the paper's own equations
+    # (pump's share, glycolysis's share) of the ATP used and made at rest: the metabolism's
+    # rates are balanced to them (steady.balance_metabolism)
+    atp_shares: tuple[float, float] | None = None
 
 
 # --- Hodgkin & Huxley (1952) squid giant axon -----------------------------------------
@@ -173,6 +177,25 @@ CORTICAL_REVERSIBLE = Preset(
     ),
 )
 
+
+CORTICAL_METABOLIC = Preset(
+    summary="The cortical-reversible cell making its own ATP (oxidative phosphorylation, "
+            "glycolysis, basal load)",
+    v_rest=CORTICAL.v_rest,
+    atp_shares=(0.5, 0.1),
+    cell=CORTICAL_REVERSIBLE.cell.replace(
+        name="cortical-metabolic",
+        description=(
+            "cortical-reversible with its own ATP: [ATP]i, [ADP]i and [Pi]i are states, used "
+            "one per pump cycle and by a basal load, made by oxidative phosphorylation and "
+            "glycolysis from ADP. At rest the pump uses half of the ATP and glycolysis makes "
+            "a tenth of it [R: textbook shares]; the rates are balanced there. Block "
+            "oxidative phosphorylation (MetabolicBlock) and ATP falls, the pump slows and "
+            "reverses where ΔG_ATP says, and the cell depolarises."
+        ),
+        metabolism=Metabolism(oxphos_max=0.0),  # rates set by the ATP shares at rest
+    ),
+)
 
 # --- Hübel & Dahlem (2014) -------------------------------------------------------------------
 _HD_CONV = 9.55589e-05  # (mM·vol)/(µA/cm²·ms) in the XPP file, vol in 1000 µm³
@@ -366,7 +389,8 @@ WEI_2014 = Preset(
 )
 
 PRESETS: dict[str, Preset] = {
-    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, CORTICAL_REVERSIBLE, HUEBEL_DAHLEM_2014,
+    p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, CORTICAL_REVERSIBLE,
+                             CORTICAL_METABOLIC, HUEBEL_DAHLEM_2014,
                              HUEBEL_DAHLEM_2014_BATH, HUEBEL_DAHLEM_2014_CLOSED,
                              CRESSMAN_2009, BARRETO_CRESSMAN_2011, WEI_2014)
 }
@@ -389,6 +413,7 @@ def preset(name: str, *, v_rest: float | None = None, published: bool = False,
         SteadyStateError,
         at_rest,
         balance_impermeants,
+        balance_metabolism,
         calibrate_leaks,
     )
 
@@ -411,4 +436,8 @@ def preset(name: str, *, v_rest: float | None = None, published: bool = False,
         cell = at_rest(cell)
     except SteadyStateError:
         pass  # e.g. a blocked pump: the cell has no rest; keep the stored state
+    if entry.atp_shares is not None:  # then the user's own metabolism values, if any
+        cell = balance_metabolism(cell, *entry.atp_shares)
+        cell = cell.replace(**{k: v for k, v in overrides.items()
+                               if k.startswith("metabolism.")})
     return balance_impermeants(cell)

@@ -137,6 +137,12 @@ class _Pump:
     temp_ref_c: float  # °C at which rate_max holds
     q10: float = 2.0  # turnover Q10 (2–3 reported [R]; references.md §8)
     km_atp: float = 0.5  # mM, Michaelis constant for ATP ([R], ~0.1–0.5 mM)
+    # Ouabain binding (protocols.Ouabain): d(bound)/dt = k_on·[ouabain]·(1 − bound)
+    # − k_off·bound. Defaults: the rodent α3 isoform's K_d of 1.6 nM (O'Brien et al. 1994
+    # Arch Biochem Biophys 310:32 [abs]) with k_on 0.1 per µM per s, an association
+    # rate of the order reported for cardiac glycosides [R]: τ_off = 1/k_off ≈ 104 min.
+    ouabain_k_on: float = 0.1  # 1/(µM·s)
+    ouabain_k_off: float = 1.6e-4  # 1/s
 
     def _check_common(self) -> None:
         _check_number("pump.rate_max", self.rate_max, lower=0.0, strict=False,
@@ -144,6 +150,10 @@ class _Pump:
         _check_number("pump.temp_ref_c", self.temp_ref_c, lower=-273.15, unit="°C")
         _check_number("pump.q10", self.q10, lower=0.0)
         _check_number("pump.km_atp", self.km_atp, lower=0.0, unit="mM")
+        _check_number("pump.ouabain_k_on", self.ouabain_k_on, lower=0.0, strict=False,
+                      unit="1/(µM·s)")
+        _check_number("pump.ouabain_k_off", self.ouabain_k_off, lower=0.0, strict=False,
+                      unit="1/s")
 
 
 _PUMP_CLASSES: dict[str, type] = {}
@@ -326,6 +336,35 @@ class Oxygen:
                       unit="mg/L per mM")
         _check_number("oxygen.rate", self.rate, lower=0.0, strict=False, unit="1/s")
 
+@dataclass(frozen=True, kw_only=True)
+class Metabolism:
+    """The cell's own ATP: [ATP]i, [ADP]i and [Pi]i become states (CellSpec.atp, adp, pi
+    their initial values), made and used at rates per cell volume:
+
+    made = (oxphos_max·f_O2·(1 − block) + glycolysis_max)·[ADP]/([ADP] + km_adp)
+    used = pump cycles (one ATP each) + basal_max·[ATP]/([ATP] + km_atp_basal)
+
+    f_O2 is the pumps' O2 factor where the cell has `oxygen` (Wei et al. 2014), else 1;
+    block is a MetabolicBlock's fraction. ATP + ADP and ATP + Pi are conserved. Michaelis–
+    Menten forms after the minimal neuron energy models (Aubert & Costalat 2005 J Cereb
+    Blood Flow Metab 25:1476; Jolivet et al. 2015 PLoS Comput Biol 11:e1004036) [R: forms
+    and ranges recalled, references.md §11]. Presets balance oxphos_max at rest.
+    """
+
+    oxphos_max: float  # mM/s
+    glycolysis_max: float = 0.0  # mM/s
+    km_adp: float = 0.02  # mM (tens of µM for mitochondria [R])
+    basal_max: float = 0.0  # mM/s
+    km_atp_basal: float = 0.5  # mM
+
+    def __post_init__(self) -> None:
+        for name in ("oxphos_max", "glycolysis_max", "basal_max"):
+            _check_number(f"metabolism.{name}", getattr(self, name), lower=0.0, strict=False,
+                          unit="mM/s")
+        for name in ("km_adp", "km_atp_basal"):
+            _check_number(f"metabolism.{name}", getattr(self, name), lower=0.0, unit="mM")
+
+
 K_I_RULES = ("currents", "electroneutral")
 # The optional parts of a cell's outside, by CellSpec field (all need a closed outside).
 TISSUE_PARTS = {"glia": Glia, "bath": Bath, "cotransport": Cotransport,
@@ -372,6 +411,7 @@ class CellSpec:
     cotransport: Cotransport | None = None  # KCC2, NKCC1
     volume_law: VolumeLaw | None = None  # osmotic swelling and shrinking
     oxygen: Oxygen | None = None  # O2-limited pumps
+    metabolism: Metabolism | None = None  # the cell's own ATP (else [ATP] set by protocol)
     # Shortcuts some published models take, for faithful reproduction. They give up
     # invariants, and the conservation report says so (NaN for what does not hold):
     pump_electrogenic: bool = True  # False: pump current left out of dV/dt (Cressman 2009)
@@ -408,10 +448,12 @@ class CellSpec:
         if self.pump is not None and not isinstance(self.pump, _Pump):
             raise SpecError("pump", self.pump, "None or a pump of one of the kinds "
                             + ", ".join(pump_kinds()))
-        for name, cls in TISSUE_PARTS.items():
+        for name, cls in {**TISSUE_PARTS, "metabolism": Metabolism}.items():
             value = getattr(self, name)
             if value is not None and not isinstance(value, cls):
                 raise SpecError(name, value, f"None or a {cls.__name__}")
+        if self.metabolism is not None and self.concentrations != "dynamic":
+            raise SpecError("metabolism", self.metabolism, "only with dynamic concentrations")
         for name in ("pump_electrogenic", "fixed_cl"):
             if not isinstance(getattr(self, name), bool):
                 raise SpecError(name, getattr(self, name), "true or false")
@@ -511,7 +553,7 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
         fields_["ions"] = Ions(**fields_["ions"])
         fields_["channels"] = Channels(**fields_["channels"])
         fields_["leak"] = Leak(**fields_["leak"])
-        for name, cls in TISSUE_PARTS.items():
+        for name, cls in {**TISSUE_PARTS, "metabolism": Metabolism}.items():
             if fields_.get(name) is not None:
                 fields_[name] = cls(**fields_[name])
         pump = fields_.get("pump")
@@ -537,7 +579,9 @@ PARAMETER_UNITS: dict[str, str] = {
     "length": "um", "diameter": "um", "segment_length": "um", "axial_resistivity": "ohm*cm",
     "pump_k_half": "mM", "nkcc1_k_half": "mM", "osmotic_scale": "mM", "tau": "ms",
     "swell_max": "1", "collapse_ratio": "1", "collapse_slope": "1", "use_per_cycle": "1",
-    "uptake_max": "mM/s", "buffer_total": "mM", "buffer_k_half": "mM", "buffer_k_slope": "mM",
+    "uptake_max": "mM/s", "oxphos_max": "mM/s", "glycolysis_max": "mM/s",
+    "basal_max": "mM/s", "km_adp": "mM", "km_atp_basal": "mM", "buffer_total": "mM",
+    "buffer_k_half": "mM", "buffer_k_slope": "mM",
     "na": "mM", "k": "mM", "cl": "mM", "e_ca": "mV", "tau_ca": "ms",
     **{name: "degC" for name in ("temp_c", "temp_ref_c")},
     **{name: "1" for name in ("q10", "phi", "z_impermeant_i", "z_impermeant_o")},
@@ -548,7 +592,8 @@ PARAMETER_UNITS: dict[str, str] = {
 
 
 # Units of the fields every pump shares (_Pump); a form's own come from its declaration.
-PUMP_UNITS = {"rate_max": "1/(s*um^2)", "temp_ref_c": "degC", "q10": "1", "km_atp": "mM"}
+PUMP_UNITS = {"rate_max": "1/(s*um^2)", "temp_ref_c": "degC", "q10": "1", "km_atp": "mM",
+              "ouabain_k_on": "1/(uM*s)", "ouabain_k_off": "1/s"}
 
 
 def parameter_unit(path: str, cell: CellSpec | None = None) -> str | None:
