@@ -57,17 +57,18 @@ def _library(build_dir: Path) -> Path | None:
     return found[0] if found else None
 
 
-def compile_mechanisms(build_dir: Path = BUILD_DIR) -> Path:
-    """Run nrnivmodl on mod/ in build_dir unless an up-to-date library is there; its path."""
+def compile_mechanisms(build_dir: Path = BUILD_DIR, mod_dir: Path = MOD_DIR) -> Path:
+    """Run nrnivmodl on mod_dir in build_dir unless an up-to-date library is there; its
+    path."""
     build_dir.mkdir(parents=True, exist_ok=True)
-    newest_mod = max(f.stat().st_mtime for f in MOD_DIR.glob("*.mod"))
+    newest_mod = max(f.stat().st_mtime for f in mod_dir.glob("*.mod"))
     lib = _library(build_dir)
     if lib is not None and lib.stat().st_mtime >= newest_mod:
         return lib
     nrnivmodl = shutil.which("nrnivmodl")
     if nrnivmodl is None:
         raise RuntimeError("nrnivmodl is not on PATH (it comes with `pip install neuron`)")
-    proc = subprocess.run([nrnivmodl, str(MOD_DIR)], cwd=build_dir, capture_output=True,
+    proc = subprocess.run([nrnivmodl, str(mod_dir)], cwd=build_dir, capture_output=True,
                           text=True)
     lib = _library(build_dir)
     if proc.returncode != 0 or lib is None:
@@ -75,12 +76,12 @@ def compile_mechanisms(build_dir: Path = BUILD_DIR) -> Path:
     return lib
 
 
-def load_mechanisms(build_dir: Path = BUILD_DIR):
+def load_mechanisms(build_dir: Path = BUILD_DIR, mod_dir: Path = MOD_DIR):
     """Compile (if needed) and load the mechanisms once per process; NEURON's `h`."""
     from neuron import h
 
     if build_dir not in _loaded:
-        lib = compile_mechanisms(build_dir)
+        lib = compile_mechanisms(build_dir, mod_dir)
         if not _loaded:  # a second library with the same mechanism names would clash
             h.nrn_load_dll(str(lib))
         _loaded.append(build_dir)
@@ -101,6 +102,7 @@ class NeuronCell:
     cell: CellSpec
     sec: Any
     seg: Any
+    pump: Any  # the segment's pump mechanism (its `block` RANGE)
 
     @property
     def h(self):
@@ -119,8 +121,10 @@ def pump_imax(cell: CellSpec) -> float:
     return pump_current(rate) * UA_TO_MA
 
 
-def build(cell: CellSpec) -> NeuronCell:
-    """A one-section NEURON model of `cell` (traub channels, Kager pump, bath outside)."""
+def build(cell: CellSpec, pump_suffix: str = "nkp_pump") -> NeuronCell:
+    """A one-section NEURON model of `cell` (traub channels, Kager pump, bath outside).
+    pump_suffix: another pump mechanism whose PARAMETERs already hold the cell's values
+    (nakpump.nmodl.pump_mod's export) instead of mod/nkp_pump.mod."""
     ch = cell.channels
     if ch.kind != "traub" or ch.h_from_n:
         raise ValueError(f"only the traub channel family is built here, not {ch.kind!r}")
@@ -141,7 +145,7 @@ def build(cell: CellSpec) -> NeuronCell:
     sec.cm = cell.capacitance
     sec.Ra = 100.0  # irrelevant for one compartment
     for name in MECHANISMS:
-        sec.insert(name)
+        sec.insert(pump_suffix if name == "nkp_pump" else name)
     seg = sec(0.5)
 
     seg.nkp_traub.gnabar = ch.g_na * UA_TO_MA
@@ -153,10 +157,12 @@ def build(cell: CellSpec) -> NeuronCell:
     seg.nkp_leak.gna = cell.leak.g_na * UA_TO_MA
     seg.nkp_leak.gk = cell.leak.g_k * UA_TO_MA
     seg.nkp_leak.gcl = cell.leak.g_cl * UA_TO_MA
-    seg.nkp_pump.imax = pump_imax(cell)
-    seg.nkp_pump.kmna = cell.pump.km_na
-    seg.nkp_pump.kmk = cell.pump.km_k
-    seg.nkp_pump.block = 0.0
+    pump = getattr(seg, pump_suffix)
+    if pump_suffix == "nkp_pump":
+        pump.imax = pump_imax(cell)
+        pump.kmna = cell.pump.km_na
+        pump.kmk = cell.pump.km_k
+    pump.block = 0.0
     seg.nkp_accum.a_over_v = cell.area / cell.volume
     seg.nkp_kstim.amp = 0.0
 
@@ -165,7 +171,7 @@ def build(cell: CellSpec) -> NeuronCell:
     h.nai0_na_ion, h.nao0_na_ion = ions.na_i, ions.na_o
     h.ki0_k_ion, h.ko0_k_ion = ions.k_i, ions.k_o
     h.cli0_cl_ion, h.clo0_cl_ion = ions.cl_i, ions.cl_o
-    return NeuronCell(cell=cell, sec=sec, seg=seg)
+    return NeuronCell(cell=cell, sec=sec, seg=seg, pump=pump)
 
 
 def _crossings(t: np.ndarray, v: np.ndarray, threshold: float) -> np.ndarray:
@@ -178,7 +184,7 @@ def run_neuron(cell: CellSpec, duration_ms: float, stim_amp: float, stim_start: 
                stim_stop: float | None = None, block_start: float | None = None, *,
                method: str = "cvode", rtol: float = 1e-8, atol: float = 1e-8,
                dt: float = 0.025, record_interval: float | None = None,
-               threshold: float = 0.0) -> dict[str, Any]:
+               threshold: float = 0.0, pump_suffix: str = "nkp_pump") -> dict[str, Any]:
     """Simulate `cell` in NEURON for duration_ms (ms) from its stored (resting) state.
 
     stim_amp (µA/cm², depolarising, carried by K+) is on for stim_start ≤ t <
@@ -196,7 +202,7 @@ def run_neuron(cell: CellSpec, duration_ms: float, stim_amp: float, stim_start: 
     """
     if method not in ("cvode", "fixed"):
         raise ValueError(f"method must be 'cvode' or 'fixed', not {method!r}")
-    model = build(cell)
+    model = build(cell, pump_suffix)
     h, seg = model.h, model.seg
     cvode = h.CVode()
     cvode.active(1 if method == "cvode" else 0)
@@ -214,7 +220,7 @@ def run_neuron(cell: CellSpec, duration_ms: float, stim_amp: float, stim_start: 
             cvode.re_init()
 
     def set_block(fraction: float) -> None:
-        seg.nkp_pump.block = fraction
+        model.pump.block = fraction
         if cvode.active():
             cvode.re_init()
 
@@ -227,7 +233,7 @@ def run_neuron(cell: CellSpec, duration_ms: float, stim_amp: float, stim_start: 
             cvode.event(block_start, lambda: set_block(1.0))
 
     seg.nkp_kstim.amp = stim_amp * UA_TO_MA if stim_start <= 0.0 else 0.0
-    seg.nkp_pump.block = 1.0 if block_start is not None and block_start <= 0.0 else 0.0
+    model.pump.block = 1.0 if block_start is not None and block_start <= 0.0 else 0.0
     handler = h.FInitializeHandler(schedule)
 
     rec = {}
