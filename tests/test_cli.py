@@ -411,3 +411,29 @@ def test_a_run_that_fails_numerically_exits_3_naming_cell_and_time(tmp_path):
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     assert "cell 'hh-squid' failed at t = 0 ms" in proc.stderr and "dv/dt" in proc.stderr
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_nmodl_command_writes_the_pump_and_refuses_bad_input(tmp_path):
+    out = tmp_path / "pump.mod"
+    proc = nakpump("nmodl", "--preset", "cortical-reversible", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "SUFFIX nkp_reversible_export" in text and text.isascii()
+    # the same text as the Python door (nakpump.nmodl), parameters the preset's
+    from nakpump.nmodl import pump_mod
+
+    assert text == pump_mod(nk.preset("cortical-reversible"))
+    assert_clean_error(nakpump("nmodl", "--preset", "hh-1952"), "a cell with a pump")
+    assert_clean_error(nakpump("run", "--preset", "cortical", "--duration", "10ms",
+                               "--mechanism", str(tmp_path / "absent.py")),
+                       "an existing Python file")
+
+
+def test_user_pump_through_the_cli_and_scenario_files():
+    # examples/my_pump.toml loads examples/my_pump.py (relative to the scenario file)
+    proc = nakpump("run", str(EXAMPLES / "my_pump.toml"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["n_spikes"] > 10
+    for ion in ("na", "k", "cl"):
+        assert summary["conservation"][ion] < 1e-9

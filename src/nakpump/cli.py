@@ -461,6 +461,35 @@ def _run_with_progress(spec, quiet: bool, output):
 
 @app.command()
 @_guard
+def nmodl(preset_name: str = typer.Option("cortical", "--preset", help="Preset name."),
+          set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
+          mechanism: list[Path] = typer.Option([], "--mechanism",
+                                               help="A Python file of mechanisms to load "
+                                                    "first; repeatable."),
+          output: Path | None = typer.Option(None, "-o", "--output",
+                                             help="The .mod file to write (default: print).")
+          ) -> None:
+    """The cell's pump as an NMODL mechanism for NEURON (compile with nrnivmodl).
+
+    Example: nakpump nmodl --preset cortical-reversible -o reversible_pump.mod
+    """
+    from nakpump.mechanisms import load_mechanisms
+    from nakpump.model.presets import preset
+    from nakpump.nmodl import pump_mod
+    from nakpump.storage import atomic_write, check_output_path
+
+    for path in mechanism:
+        load_mechanisms(path)
+    text = pump_mod(preset(preset_name, **_overrides(set_)))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    atomic_write(check_output_path(output, "--output"), lambda tmp: Path(tmp).write_text(text))
+    typer.echo(f"written: {output}")
+
+
+@app.command()
+@_guard
 def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
          output: Path | None = typer.Option(None, "-o", "--output", help="PNG to write "
                                                                             "(default: beside "
