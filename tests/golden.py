@@ -1,9 +1,9 @@
 """Golden runs: every preset under one fixed protocol, by the fixed and adaptive methods.
 
 The mechanisms redesign (issue 18) must not change what any preset computes. These runs
-were recorded before it (`python tests/golden.py` rewrites tests/data/golden.json; do that
-only for a change of physics that is meant, and say so in the commit). test_golden.py
-compares every run with the recording.
+were recorded with the engine before it (commit 3ee81c2; `python tests/golden.py` rewrites
+tests/data/golden.json: do that only for a change of physics that is meant, and say so in
+the commit). test_golden.py compares every run with the recording.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import nakpump as nk
 PATH = pathlib.Path(__file__).parent / "data" / "golden.json"
 DURATION = 300.0  # ms
 METHODS = {"fixed": {"method": "fixed", "dt": 0.025},
-           "adaptive": {"method": "adaptive", "rtol": 1e-6}}
+           "adaptive": {"method": "adaptive", "rtol": 1e-10}}
 
 
 def protocol(cell) -> list:
