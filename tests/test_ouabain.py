@@ -20,7 +20,7 @@ def analytic(t):
     rate = K_ON * C + K_OFF  # 1/s
     b_inf = K_ON * C / rate
     on = b_inf * (1.0 - np.exp(-rate * (np.clip(t, T0, T1) - T0) / 1000.0))
-    return np.where(t <= T1, on, on * np.exp(-K_OFF * (t - T1) / 1000.0))
+    return np.where(t <= T1, on, on * np.exp(-K_OFF * np.maximum(t - T1, 0.0) / 1000.0))
 
 
 @pytest.mark.parametrize("method", ["fixed", "adaptive"])
@@ -56,3 +56,34 @@ def test_the_default_rates_give_the_alpha3_dissociation_constant():
     kd_um = pump.ouabain_k_off / pump.ouabain_k_on
     assert kd_um * 1000.0 == pytest.approx(1.6, rel=1e-9)
     assert math.isfinite(kd_um)
+
+
+def test_isoforms_bind_ouabain_each_at_its_own_rates():
+    # cortical-isoforms (mechanisms/pumps/isoforms.py): the pump form's own states, each
+    # the single-site solution above with its own k_on, k_off; 0.1 µM for 200 s blocks
+    # almost all α3 (K_d 1.6 nM) and almost no α1 (K_d 48 µM; O'Brien et al. 1994)
+    cell = nk.preset("cortical-isoforms")
+    pump = cell.pump
+    t0, t1, c = 10_000.0, 210_000.0, 0.1
+    ds = nk.simulate(cell, 400_000.0, [nk.Ouabain(concentration=c, start=t0, stop=t1)],
+                     method="adaptive", record=["pump.bound_a1", "pump.bound_a3", "na_i"],
+                     record_interval=1_000.0)
+    t = ds.time.values
+    for iso in ("a1", "a3"):
+        kon, koff = getattr(pump, f"kon_{iso}"), getattr(pump, f"koff_{iso}")
+        rate = kon * c + koff
+        on = kon * c / rate * (1.0 - np.exp(-rate * (np.clip(t, t0, t1) - t0) / 1000.0))
+        want = np.where(t <= t1, on, on * np.exp(-koff * np.maximum(t - t1, 0.0) / 1000.0))
+        got = ds[f"pump.bound_{iso}"].values
+        big = want > 1e-4
+        assert np.max(np.abs(got[big] / want[big] - 1.0)) < 0.01, iso
+    during = ds.sel(time=t1)
+    assert float(during["pump.bound_a3"]) > 0.85 > 0.01 > float(during["pump.bound_a1"])
+    assert ds["pump.bound_a3"].attrs["units"] == "1"
+
+
+def test_isoform_cell_rests_where_the_cortical_cell_does():
+    a, b = nk.resting_state(nk.preset("cortical")), nk.resting_state(
+        nk.preset("cortical-isoforms"))
+    assert b.v == pytest.approx(a.v, abs=1e-9)
+    assert b.i_pump == pytest.approx(a.i_pump, rel=1e-9)

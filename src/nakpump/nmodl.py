@@ -125,6 +125,9 @@ def pump_mod(cell: CellSpec, suffix: str | None = None) -> str:
     if pump is None:
         raise SpecError("pump", None, "a cell with a pump to export")
     mech = pump.mechanism
+    if mech.states:
+        raise SpecError("pump.kind", mech.name, "a pump form without states of its own (their "
+                        "kinetics are not exported yet)")
     suffix = suffix or "nkp_" + mech.name.replace("-", "_") + "_export"
     tr = _Translator(mech.rate, f"pump '{mech.name}'")
     cell_names = {"rate_max": "rate_max", "v": "v", "na_i": "nai", "k_i": "ki",

@@ -64,7 +64,13 @@ from nakpump.results import (
     conservation_errors,
     variable_attrs,
 )
-from nakpump.simulate import check_run, columns, observables, steps_per_sample
+from nakpump.simulate import (
+    check_run,
+    columns,
+    observables,
+    state_aliases,
+    steps_per_sample,
+)
 from nakpump.storage import ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
@@ -309,7 +315,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
 
     names = tuple(record if record is not None else
                   (DEFAULT_RECORD if n <= SPIKES_ONLY_ABOVE else ()))
-    rec_names, rec_idx = observables(names)
+    aliases = state_aliases(cell)
+    rec_names, rec_idx = observables([aliases.get(n, n) for n in names])
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
     if record_interval is not None:
         rec_every = steps_per_sample(record_interval, dt)
@@ -364,7 +371,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                                              for k, col in enumerate(zip(*parts)))
         del parts
         data = {name: (("cell", "time"), values, variable_attrs(name))
-                for name, values in columns(names, rec_names, rec).items()}
+                for name, values in columns(names, rec_names, rec, aliases).items()}
         data.update(_spike_vars(spikes, spike_cells))
         data.update(per_cell_vars())
         attrs["timing"] = json.dumps({"setup_s": setup_s,
@@ -379,7 +386,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     with ResultStream(output, names, n_cells=n) as stream:
         counts = np.zeros(n, dtype=np.int64)
         for t_done, (sampled, rec, spikes, spike_cells) in chunks:
-            stream.append(sampled, columns(names, rec_names, rec), spikes, spike_cells)
+            stream.append(sampled, columns(names, rec_names, rec, aliases), spikes,
+                          spike_cells)
             counts += np.bincount(spike_cells, minlength=n)
             if progress is not None:
                 progress(t_done, duration)

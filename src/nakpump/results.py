@@ -72,6 +72,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "atp_pump": ("mM", "ATP the Na+/K+ pump used since the start (one per cycle)"),
     "atp_basal": ("mM", "ATP used otherwise since the start (basal load)"),
     "ouabain_bound": ("1", "fraction of the pumps with ouabain bound"),
+    **{f"pump_state_{k}": ("1", f"the pump form's state {k} (its mechanism names it)")
+       for k in range(4)},
     "e_na": ("mV", "Na+ reversal potential"),
     "e_k": ("mV", "K+ reversal potential"),
     "e_cl": ("mV", "Cl- reversal potential"),
@@ -154,7 +156,10 @@ def conservation_errors(states: np.ndarray, area, volume, outside_volume,
 
 
 def variable_attrs(name: str) -> dict[str, str]:
-    """The `units` and `long_name` attributes of a result variable."""
+    """The `units` and `long_name` attributes of a result variable ("pump.<state>": a
+    state of the cell's pump form, a fraction)."""
+    if name.startswith("pump.") and name not in VARIABLES:
+        return {"units": "1", "long_name": f"the pump form's state {name[5:]}"}
     units, long_name = VARIABLES[name]
     return {"units": units, "long_name": long_name}
 

@@ -218,6 +218,7 @@ def default_record(cell: CellSpec) -> tuple[str, ...]:
         names += ("o2", "o2_pump")
     if cell.metabolism is not None:
         names += ("atp_i", "adp_i", "pi_i", "atp_made", "atp_pump", "atp_basal")
+    names += tuple(state_aliases(cell))
     if cell.channels.g_ahp > 0:
         names += ("ca_i",)
     return names
@@ -233,16 +234,25 @@ def observables(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
     return rec_names, np.array([OBS_NAMES.index(n) for n in rec_names], dtype=np.int64)
 
 
-def columns(names, rec_names, rec):
+def columns(names, rec_names, rec, aliases=None):
     """The requested variables from the recorded observables rec (…, observable): one array
-    of rec's other axes per name (atp_used from q_pump)."""
+    of rec's other axes per name (atp_used from q_pump; a name in `aliases`, such as
+    "pump.bound_a3", from the observable it stands for)."""
     out = {}
     for name in names:
         if name == "atp_used":
             out[name] = atp_from_pump_charge(rec[..., rec_names.index("q_pump")])
         else:
-            out[name] = rec[..., rec_names.index(name)]
+            out[name] = rec[..., rec_names.index((aliases or {}).get(name, name))]
     return out
+
+
+def state_aliases(cell: CellSpec) -> dict[str, str]:
+    """Result names of the pump form's own states, "pump.<state>" → "pump_state_<k>"."""
+    if cell.pump is None:
+        return {}
+    return {f"pump.{name}": f"pump_state_{k}"
+            for k, name in enumerate(cell.pump.mechanism.states)}
 
 
 def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
@@ -297,7 +307,8 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     names = tuple(default_record(cell) if record is None else record)
     # The requested observables; full states are kept separately on a coarser grid for
     # the conservation report.
-    rec_names, rec_idx = observables(names)
+    aliases = state_aliases(cell)
+    rec_names, rec_idx = observables([aliases.get(n, n) for n in names])
     if record_interval is None and not names:  # spikes only: keep just the two ends
         rec_every = max(1, math.ceil(duration / dt - 1e-9))
         interval = duration
@@ -367,12 +378,12 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
             if progress is not None:
                 progress(t_done, duration)
         time, rec, audit, spikes = (np.concatenate(col) for col in zip(*parts))
-        return build_dataset(time=time, columns=columns(names, rec_names, rec),
+        return build_dataset(time=time, columns=columns(names, rec_names, rec, aliases),
                              spikes=spikes, attrs=finish_attrs(audit))
     with ResultStream(output, names) as stream:
         audits = []
         for t_done, time, rec, audit, spikes in chunks:
-            stream.append(time, columns(names, rec_names, rec), spikes)
+            stream.append(time, columns(names, rec_names, rec, aliases), spikes)
             audits.append(audit)
             if progress is not None:
                 progress(t_done, duration)

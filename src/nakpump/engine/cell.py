@@ -155,6 +155,7 @@ from nakpump.engine.layout import (
     P_PUMP_0,
     P_PUMP_KIND,
     P_PUMP_MAX,
+    P_PUMP_N_STATES,
     P_PUMP_V,
     P_RT_F,
     P_SCHEME,
@@ -457,6 +458,8 @@ def step_tile(S, lanes, dt):
         _metabolism_lanes(S, S, S, op, od, s, lanes, dt)
     if _ouabain_present(S, S, od, s, lanes):
         _ouabain_lanes(S, S, S, op, od, s, lanes, dt)
+    if S[op + P_PUMP_N_STATES * s] != 0.0:
+        compose.pump_state_lanes(S, S, S, op, od, s, lanes, dt)
 
 
 @jit
@@ -711,7 +714,8 @@ def _exchange_rates(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o, boun
         i_pump = o2f * pump_current(pump_rate_of(
             int(Pb[P_PUMP_KIND * s + jp]), v, na_i, k_i, na_o, k_o, Pb[P_RT_F * s + jp],
             Pb[P_PUMP_MAX * s + jp], ctx[0], ctx[1], ctx[2], Pb[P_KM_ATP * s + jp],
-            Pb[P_ATP_NORMAL * s + jp], ctx[3], Pb, P_PUMP_0 * s + jp, s))
+            Pb[P_ATP_NORMAL * s + jp], ctx[3], Pb, P_PUMP_0 * s + jp, s, ctx[4], ctx[5],
+            ctx[6], ctx[7], ctx[8]))
         cycles = Pb[P_FLUX_I * s + jp] / w * i_pump + 0.5 * glial_pump  # 2 K+ per glial cycle
         d_o2 = (-Pb[P_O2_USE * s + jp] * cycles
                 + Pb[P_O2_RATE * s + jp] * (Db[D_O2_BATH * s + jd] - o2))
@@ -950,6 +954,8 @@ def rhs(y, p, d, out):
                 out[K_BUFFER] -= y[K_BUFFER] * d_vo / vo
     out[OUABAIN_BOUND] = (p[P_OUABAIN_ON] * d[D_OUABAIN] * (1.0 - y[OUABAIN_BOUND])
                           - p[P_OUABAIN_OFF] * y[OUABAIN_BOUND])
+    if p[P_PUMP_N_STATES] != 0.0:
+        compose.pump_state_derivatives(y, p, d, out)
     if p[P_METABOLISM] != 0.0:  # the cell's own ATP (rates as in _metabolism_lanes)
         w = y[VOL_I]
         made, basal = atp_rates(p, d, 0, 0, 1, y[ATP_I], y[ADP_I], o2_factor(y, p))

@@ -91,8 +91,10 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
     if pump is not None:
         p[P_PUMP_MAX] = pump.rate_max * pump.q10 ** ((cell.temp_c - pump.temp_ref_c) / 10.0)
         p[P_KM_ATP] = pump.km_atp
-        p[L.P_OUABAIN_ON] = pump.ouabain_k_on / 1000.0  # per µM per ms
-        p[L.P_OUABAIN_OFF] = pump.ouabain_k_off / 1000.0
+        if not pump.mechanism.handles_ouabain:  # else the form's own states bind it
+            p[L.P_OUABAIN_ON] = pump.ouabain_k_on / 1000.0  # per µM per ms
+            p[L.P_OUABAIN_OFF] = pump.ouabain_k_off / 1000.0
+        p[L.P_PUMP_N_STATES] = len(pump.mechanism.states)
         for i, name in enumerate(pump.mechanism.params):  # the form's slots, declared order
             p[L.P_PUMP_0 + i] = getattr(pump, name)
     p[L.P_ADP], p[L.P_PI] = cell.adp, cell.pi
@@ -168,6 +170,9 @@ def initial_state(cell: CellSpec, p: np.ndarray | None = None) -> np.ndarray:
         y[L.O2_PUMP] = sigmoid_rise(y[L.O2], cell.oxygen.half, cell.oxygen.slope)
     if cell.metabolism is not None:
         y[L.ATP_I], y[L.ADP_I], y[L.PI_I] = cell.atp, cell.adp, cell.pi
+    if cell.pump is not None:
+        for k, state in enumerate(cell.pump.mechanism.states.values()):
+            y[L.PUMP_S0 + k] = state.initial
     ions = cell.ions
     y[NA_I], y[K_I], y[CL_I] = ions.na_i, ions.k_i, ions.cl_i
     y[NA_O], y[K_O], y[CL_O] = ions.na_o, ions.k_o, ions.cl_o

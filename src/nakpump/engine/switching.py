@@ -60,6 +60,7 @@ from nakpump.engine.layout import (
     K_I,
     K_O,
     N_OBS,
+    N_PUMP_STATES,
     N_STATE,
     NA_I,
     NA_O,
@@ -73,9 +74,11 @@ from nakpump.engine.layout import (
     P_H_FROM_N,
     P_METABOLISM,
     P_OXYGEN,
+    P_PUMP_N_STATES,
     P_VOL_RATIO,
     P_VOLUME,
     PI_I,
+    PUMP_S0,
     VOL_I,
     H,
     M,
@@ -134,6 +137,7 @@ def moving_variables(p: np.ndarray, ouabain: bool = False) -> np.ndarray:
         O2: p[P_OXYGEN] != 0.0,
         **dict.fromkeys((ATP_I, ADP_I, PI_I), p[P_METABOLISM] != 0.0),
         OUABAIN_BOUND: ouabain,
+        **{PUMP_S0 + k: k < p[P_PUMP_N_STATES] for k in range(N_PUMP_STATES)},
     }
     return np.array([j for j in ERROR_CONTROLLED if keep[j]], dtype=np.int64)
 

@@ -6,10 +6,10 @@ after which its pump works wherever a built-in does (CellSpec, presets' override
 single cells, populations, axons, the rest solver, the CLI and scenario files).
 """
 
-from nakpump.mechanisms.base import CELL_VARIABLES, Param, PumpMechanism
+from nakpump.mechanisms.base import CELL_VARIABLES, Param, PumpMechanism, State
 from nakpump.mechanisms.registry import PUMPS, _load_builtins, load_mechanisms, pump, pump_code
 
 _load_builtins()  # after `pump` exists: the built-in files use it
 
-__all__ = ["CELL_VARIABLES", "PUMPS", "Param", "PumpMechanism", "load_mechanisms", "pump",
-           "pump_code"]
+__all__ = ["CELL_VARIABLES", "PUMPS", "Param", "PumpMechanism", "State", "load_mechanisms",
+           "pump", "pump_code"]

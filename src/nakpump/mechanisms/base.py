@@ -23,8 +23,10 @@ CELL_VARIABLES = {
     "na_i": "mM", "k_i": "mM", "na_o": "mM", "k_o": "mM",
     "rt_f": "mV",  # RT/F at the cell's temperature
     "atp": "mM", "adp": "mM", "pi": "mM",  # cytosolic adenine nucleotides and phosphate
+    "ouabain": "uM",  # the protocol's ouabain (protocols.Ouabain)
 }
 MAX_PARAMS = 24  # parameter slots a pump has in the kernels (engine.layout.P_PUMP_0 …)
+MAX_STATES = 4  # state slots (engine.layout.PUMP_S0 …)
 SHARED = ("rate_max", "temp_ref_c", "q10", "km_atp")  # every pump's; not declared again
 # One cycle of the Na+/K+-ATPase, by the ion moved (+ into the cell) and charge out.
 NA_K_CYCLE = {"na": -3.0, "k": +2.0, "atp": -1.0}
@@ -86,6 +88,18 @@ class Param:
 
 
 @dataclass(frozen=True)
+class State:
+    """A state of the mechanism's own between 0 and 1 (a bound fraction, a conformation):
+    ds/dt = α·(1 − s) − β·s, with (α, β) = rates(…) in 1/s. rates takes cell variables
+    and the mechanism's parameters by name, like the rate function; the engine steps s
+    exactly for α, β frozen over a step (as it does gates) and starts it at `initial`."""
+
+    rates: Callable
+    initial: float = 0.0
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class PumpMechanism:
     """A Na+/K+ pump form: `rate(<reads>, <params>)` is its turnover per unit rate_max.
 
@@ -106,6 +120,13 @@ class PumpMechanism:
     moves: dict[str, float] = field(default_factory=lambda: dict(NA_K_CYCLE))
     check: Callable[[dict], str | None] | None = None  # refuses combinations of values
     free_energy: Callable | None = None  # (values, atp, adp, pi, rt_f) → ΔG_ATP/F in mV
+    states: dict[str, State] = field(default_factory=dict)  # its own, in slot order
+
+    @property
+    def handles_ouabain(self) -> bool:
+        """Whether the form models ouabain itself (then the engine's binding is off)."""
+        return any("ouabain" in _arguments(st.rates) for st in self.states.values()) or (
+            "ouabain" in self.reads)
 
     def validate(self, values: dict[str, float], prefix: str = "pump.") -> None:
         """Raise SpecError unless every parameter value is in its range and `check` agrees."""
@@ -129,12 +150,14 @@ class PumpMechanism:
 def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source: str = "",
                  moves: dict[str, float] | None = None, origin: str = "built-in",
                  check: Callable[[dict], str | None] | None = None,
-                 free_energy: Callable | None = None) -> PumpMechanism:
+                 free_energy: Callable | None = None, states: dict[str, State] | None = None
+                 ) -> PumpMechanism:
     """Check a pump declaration and return it as a PumpMechanism (see `pump`)."""
     where = f"mechanism '{name}' ({origin})"
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
         raise SpecError("mechanism.name", name, "a non-empty name of letters, digits, - and _")
-    args = list(inspect.signature(getattr(rate, "py_func", rate)).parameters)
+    states = dict(states or {})
+    args = _arguments(rate)
     for pname, p in params.items():
         if not isinstance(p, Param):
             raise SpecError(f"{where}: params.{pname}", p, "a Param(default, unit, …)")
@@ -148,26 +171,29 @@ def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source:
             raise SpecError(f"{where}: params.{pname}.range", p.range,
                             "'', '>x', '>=x', '<=x' or 'lo..hi'") from None
         p.check(f"{where}: params.{pname}.default", p.default)
-        if pname in CELL_VARIABLES or pname in SHARED:
-            raise SpecError(f"{where}: params.{pname}", pname,
-                            "a name not already a cell variable or shared pump parameter ("
-                            + ", ".join((*CELL_VARIABLES, *SHARED)) + ")")
+    taken = (*CELL_VARIABLES, *SHARED)
+    for own in (*params, *states):
+        if own in taken:
+            raise SpecError(f"{where}: {own}", own, "a name not already a cell variable "
+                            "or shared pump parameter (" + ", ".join(taken) + ")")
+    for sname, st in states.items():
+        if not isinstance(st, State) or not callable(st.rates):
+            raise SpecError(f"{where}: states.{sname}", st, "a State(rates, initial, doc)")
+        Param(0.0, "1", "0..1").check(f"{where}: states.{sname}.initial", st.initial)
+        _check_arguments(f"{where}: states.{sname}.rates", _arguments(st.rates), params, {})
+    if len(states) > MAX_STATES:
+        raise SpecError(f"{where}: states", len(states), f"at most {MAX_STATES} states")
     if "rate_max" in args[1:]:
         raise SpecError(f"{where}: argument", "rate_max", "the first argument, if taken")
+    scales = bool(args) and args[0] == "rate_max"
     args = [a for a in args if a != "rate_max"]
-    unknown = [a for a in args if a not in CELL_VARIABLES and a not in params]
-    if unknown:
-        raise SpecError(f"{where}: argument", unknown[0],
-                        "a cell variable (" + ", ".join(CELL_VARIABLES) + ") or a declared "
-                        "parameter (" + (", ".join(params) or "none declared") + ")")
+    _check_arguments(f"{where}: argument", args, params, states)
     reads = tuple(a for a in args if a in CELL_VARIABLES)
-    scales = "rate_max" in inspect.signature(getattr(rate, "py_func", rate)).parameters
-    if args != [*reads, *[a for a in args if a in params]]:
-        raise SpecError(f"{where}: arguments", args, "cell variables first, then parameters")
-    missing = [p for p in params if p not in args]
+    missing = [p for p in params if p not in args and not any(
+        p in _arguments(st.rates) for st in states.values())]
     if missing:
         raise SpecError(f"{where}: params.{missing[0]}", missing[0],
-                        "a parameter the rate function takes as an argument")
+                        "a parameter the rate function (or a state's rates) takes")
     if len(params) > MAX_PARAMS:
         raise SpecError(f"{where}: params", len(params), f"at most {MAX_PARAMS} parameters")
     moves = dict(NA_K_CYCLE if moves is None else moves)
@@ -185,7 +211,21 @@ def declare_pump(rate: Callable, *, name: str, params: dict[str, Param], source:
                          reads=("rate_max", *reads) if scales else reads,
                          doc=inspect.getdoc(getattr(rate, "py_func", rate)) or "",
                          source=source, origin=origin, moves=moves, check=check,
-                         free_energy=free_energy)
+                         free_energy=free_energy, states=states)
+
+
+def _arguments(func: Callable) -> list[str]:
+    return list(inspect.signature(getattr(func, "py_func", func)).parameters)
+
+
+def _check_arguments(where: str, args: list[str], params: dict, states: dict) -> None:
+    unknown = [a for a in args if a not in CELL_VARIABLES and a not in params
+               and a not in states]
+    if unknown:
+        raise SpecError(where, unknown[0],
+                        "a cell variable (" + ", ".join(CELL_VARIABLES) + "), a declared "
+                        "parameter (" + (", ".join(params) or "none declared") + ")"
+                        + (" or state (" + ", ".join(states) + ")" if states else ""))
 
 
 def _check_unit(name: str, unit: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import math
 import os
 import pathlib
@@ -12,23 +13,23 @@ from collections.abc import Callable
 
 from nakpump._jit import jit, recompose
 from nakpump.errors import SpecError
-from nakpump.mechanisms.base import CELL_VARIABLES, Param, PumpMechanism, declare_pump
+from nakpump.mechanisms.base import CELL_VARIABLES, Param, PumpMechanism, State, declare_pump
 
 PUMPS: dict[str, PumpMechanism] = {}  # by name, in registration order (their kernel codes)
-BUILT_IN = ("kager", "luo_rudy", "sigmoid", "reversible")  # mechanisms/pumps/<file>.py
+BUILT_IN = ("kager", "luo_rudy", "sigmoid", "reversible", "isoforms")  # mechanisms/pumps/<file>.py
 _origin = "built-in"
 _loaded: dict[str, list[str]] = {}  # resolved path → names of the pumps it declared
 
 # Cell variables at which a loaded pump is tried once, to refuse one that does not give a
 # finite number at a resting state (mV, mM).
 _TRIAL = {"rate_max": 1.0, "v": -70.0, "na_i": 10.0, "k_i": 140.0, "na_o": 145.0, "k_o": 4.0,
-          "rt_f": 26.7, "atp": 2.0, "adp": 0.03, "pi": 3.0}
+          "rt_f": 26.7, "atp": 2.0, "adp": 0.03, "pi": 3.0, "ouabain": 0.0}
 
 
 def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
          check: Callable[[dict], str | None] | None = None,
-         free_energy: Callable | None = None, moves: dict[str, float] | None = None
-         ) -> Callable:
+         free_energy: Callable | None = None, moves: dict[str, float] | None = None,
+         states: dict[str, State] | None = None) -> Callable:
     """Declare a Na+/K+ pump: decorate its rate function (see mechanisms.base).
 
     The function's arguments name what it reads: cell variables (CELL_VARIABLES, first)
@@ -39,12 +40,16 @@ def pump(*, name: str, params: dict[str, Param] | None = None, source: str = "",
     ATP dependence may give free_energy(values, atp, adp, pi, rt_f): the ΔG_ATP/F (mV)
     it implies, which the resting-state report then uses for E_pump. moves (optional)
     states what one cycle moves ({"na": -3, "k": +2, "atp": -1}, + into the cell); the
-    engine books every pump as that cycle, so any other declaration is refused.
+    engine books every pump as that cycle, so any other declaration is refused. states:
+    the form's own (mechanisms.State), which the rate function may read by name; their
+    rates functions are compiled like it.
     """
     def decorate(func: Callable) -> PumpMechanism:
+        compiled = {n: State(jit(st.rates), st.initial, st.doc) if isinstance(st, State)
+                    and callable(st.rates) else st for n, st in (states or {}).items()}
         mech = declare_pump(jit(func), name=name, params=params or {}, source=source,
                             origin=_origin, check=check, free_energy=free_energy,
-                            moves=moves)
+                            moves=moves, states=compiled)
         if name in PUMPS:
             raise SpecError(f"mechanism '{name}' ({_origin})", name,
                             f"a name not taken already (by {PUMPS[name].origin})")
@@ -120,12 +125,29 @@ def load_mechanisms(path: str | os.PathLike) -> list[str]:
     return list(names)
 
 
+def _trial_arguments(func: Callable, mech: PumpMechanism) -> list[float]:
+    """func's arguments at a resting state, the defaults and the initial states."""
+    values = {**_TRIAL, **{n: p.default for n, p in mech.params.items()},
+              **{n: st.initial for n, st in mech.states.items()}}
+    return [values[a] for a in inspect.signature(func.py_func).parameters]
+
+
 def _try_compile(mech: PumpMechanism) -> None:
-    """Compile a loaded pump's rate for float arguments and try it at a resting state."""
-    args = [_TRIAL[r] for r in mech.reads] + [p.default for p in mech.params.values()]
+    """Compile a loaded pump's functions for float arguments and try them at rest."""
     where = f"mechanism '{mech.name}' ({mech.origin})"
+    for sname, st in mech.states.items():
+        try:
+            alpha, beta = st.rates(*_trial_arguments(st.rates, mech))
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SpecError(f"{where}: states.{sname}.rates", st.rates.py_func.__name__,
+                            f"a function numba can compile returning (α, β) in 1/s ({first})"
+                            ) from None
+        if not (math.isfinite(alpha) and math.isfinite(beta) and alpha >= 0 and beta >= 0):
+            raise SpecError(f"{where}: states.{sname}.rates", (alpha, beta),
+                            "finite rates ≥ 0 (1/s) at rest and the default parameters")
     try:
-        value = mech.rate(*args)
+        value = mech.rate(*_trial_arguments(mech.rate, mech))
     except Exception as exc:  # numba's typing errors are long: their first line says it
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError(where, mech.rate.py_func.__name__,

@@ -9,12 +9,14 @@ isosmotic stored state), and moves the stored state to the resting state.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from nakpump.errors import SpecError
 from nakpump.model.spec import (
+    Alpha1Alpha3Pump,
     Bath,
     CellSpec,
     Channels,
@@ -141,9 +143,10 @@ CORTICAL = Preset(
     ),
 )
 
-def _reversible_density(cell: CellSpec) -> float:
-    """Pumps per µm² at which the reversible pump carries, at the cell's stored state,
-    the current its own pump does: the same pump–leak balance, so the same rest."""
+def _same_current(cell: CellSpec, other) -> float:
+    """rate_max at which the pump `other` (built with rate_max 1) carries, at the cell's
+    stored state, the current the cell's own pump does: the same pump–leak balance, so
+    the same rest (for the reversible pump: pumps per µm²)."""
 
     ions, rt_f = cell.ions, rt_over_f(celsius_to_kelvin(cell.temp_c))
     values = {"rate_max": cell.pump.rate_max, "v": cell.v_init, "na_i": ions.na_i,
@@ -151,11 +154,12 @@ def _reversible_density(cell: CellSpec) -> float:
               "atp": cell.atp, "adp": cell.adp, "pi": cell.pi}
 
     def rate(pump: Any) -> float:  # cycles/s/µm² (per pump for the reversible form)
-        mech = pump.mechanism
-        args = [values[r] for r in mech.reads] + [getattr(pump, n) for n in mech.params]
-        return mech.rate.py_func(*args)
+        own = {n: getattr(pump, n) for n in pump.mechanism.params}
+        own.update({n: st.initial for n, st in pump.mechanism.states.items()})
+        func = pump.mechanism.rate.py_func
+        return func(*[{**values, **own}[a] for a in inspect.signature(func).parameters])
 
-    return rate(cell.pump) / rate(ReversiblePump(rate_max=1.0, temp_ref_c=cell.temp_c))
+    return rate(cell.pump) / rate(other)
 
 
 CORTICAL_REVERSIBLE = Preset(
@@ -173,10 +177,29 @@ CORTICAL_REVERSIBLE = Preset(
         source=CORTICAL.cell.source + " Pump: Smith & Crampin (2004) Prog Biophys Mol "
                "Biol 85:387; Terkildsen, Crampin & Smith (2007) Am J Physiol Heart "
                "293:H3036 (references.md §5.3).",
-        pump=ReversiblePump(rate_max=_reversible_density(CORTICAL.cell), temp_ref_c=37.0),
+        pump=ReversiblePump(rate_max=_same_current(
+            CORTICAL.cell, ReversiblePump(rate_max=1.0, temp_ref_c=37.0)), temp_ref_c=37.0),
     ),
 )
 
+
+CORTICAL_ISOFORMS = Preset(
+    summary="The cortical cell with α1 and α3 pumps that bind ouabain at their own rates",
+    v_rest=CORTICAL.v_rest,
+    cell=CORTICAL.cell.replace(
+        name="cortical-isoforms",
+        description=(
+            "The cortical cell with its pump split into α1 (ouabain-resistant, K_d 48 µM) "
+            "and α3 (K_d 1.6 nM, lower Na+ affinity), half the capacity each "
+            "(mechanisms/pumps/isoforms.py). 10 nM ouabain blocks most α3 and almost no "
+            "α1. Capacity set so that the pump carries the Kager pump's current at rest."
+        ),
+        source=CORTICAL.cell.source + " Isoforms: O'Brien et al. (1994) Arch Biochem "
+               "Biophys 310:32; Azarias et al. (2013) J Biol Chem 288:2734.",
+        pump=Alpha1Alpha3Pump(rate_max=_same_current(
+            CORTICAL.cell, Alpha1Alpha3Pump(rate_max=1.0, temp_ref_c=37.0)), temp_ref_c=37.0),
+    ),
+)
 
 CORTICAL_METABOLIC = Preset(
     summary="The cortical-reversible cell making its own ATP (oxidative phosphorylation, "
@@ -390,7 +413,7 @@ WEI_2014 = Preset(
 
 PRESETS: dict[str, Preset] = {
     p.cell.name: p for p in (HH_1952, HH_SQUID, CORTICAL, CORTICAL_REVERSIBLE,
-                             CORTICAL_METABOLIC, HUEBEL_DAHLEM_2014,
+                             CORTICAL_ISOFORMS, CORTICAL_METABOLIC, HUEBEL_DAHLEM_2014,
                              HUEBEL_DAHLEM_2014_BATH, HUEBEL_DAHLEM_2014_CLOSED,
                              CRESSMAN_2009, BARRETO_CRESSMAN_2011, WEI_2014)
 }

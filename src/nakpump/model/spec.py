@@ -202,6 +202,7 @@ KagerPump = pump_class("kager")
 LuoRudyPump = pump_class("luo-rudy")
 SigmoidPump = pump_class("sigmoid")
 ReversiblePump = pump_class("reversible")
+Alpha1Alpha3Pump = pump_class("alpha1-alpha3")
 
 
 @dataclass(frozen=True, kw_only=True)
