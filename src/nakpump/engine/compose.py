@@ -166,7 +166,7 @@ def install() -> None:
     pump_state_derivatives = inline(namespace["pump_state_derivatives"])
 
 
-@jit
+@jit_inline  # inlined: a call taking the array P costs reference counting in lane loops
 def pump_rate_of(kind, v, na_i, k_i, na_o, k_o, rt_f, rate_max, atp, adp, pi, km_atp,
                  atp_normal, unblocked, P, at, s, ouabain, st0, st1, st2, st3):
     """Pump turnover (cycles/s/µm²) of form `kind` (mechanisms.pump_code) at these
