@@ -33,6 +33,7 @@ from nakpump.engine.layout import (
     NA_I,
     OBS_NAMES,
     OUABAIN_BOUND,
+    P_N_LIVE,
     P_SCHEME,
     STATE_NAMES,
     V,
@@ -126,8 +127,10 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
     atol_vec = atol * np.array(ATOL_SCALE)
     err_idx = np.array(ERROR_CONTROLLED)
     if method == "adaptive":
-        err_idx = switching.moving_variables(
-            p, bool(np.any(seg_d[:, D_OUABAIN] > 0.0) or y[OUABAIN_BOUND] > 0.0))
+        ouabain = bool(np.any(seg_d[:, D_OUABAIN] > 0.0) or y[OUABAIN_BOUND] > 0.0)
+        err_idx = switching.moving_variables(p, ouabain)
+        p = p.copy()
+        p[P_N_LIVE] = switching.live_rows(p, ouabain)
     clock = np.zeros(kernel.N_CLOCK)
     clock[kernel.C_H] = 0.025
     clock[kernel.C_ARMED] = 1.0 if y[V] < threshold else 0.0

@@ -103,8 +103,10 @@ def enter_cable(Yb, Pb, Db, Dw):
     that step_cable hands the membrane step: Db with every compartment clamped, and their
     derived drives."""
     enter_segment_block(Yb, Pb, Db)
-    Dw[:N_DRIVE, :] = Db
-    Dw[D_CLAMP, :] = 1.0
+    for j in range(Db.shape[1]):  # loops: these kernels run without numba's refcounting
+        for i in range(N_DRIVE):
+            Dw[i, j] = Db[i, j]
+        Dw[D_CLAMP, j] = 1.0
     derive_block(Yb, Pb, Dw)
 
 
@@ -120,7 +122,8 @@ def step_cable(Yb, Pb, Db, Dw, area, g_axial, dt, work):
         _gates_block(Yb, Pb, 0.5 * dt)
     axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, work[0], work[1], work[2], work[3],
                   work[4], work[5], work[6])
-    Dw[D_V_CLAMP, :] = work[6]
+    for j in range(Dw.shape[1]):
+        Dw[D_V_CLAMP, j] = work[6, j]
     _membrane_block(Yb, Pb, Dw, dt, theta)
     _gates_block(Yb, Pb, 0.5 * dt if theta == 0.5 else dt)
 

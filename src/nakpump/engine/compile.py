@@ -98,6 +98,7 @@ def cell_parameters(cell: CellSpec) -> np.ndarray:
         for i, name in enumerate(pump.mechanism.params):  # the form's slots, declared order
             p[L.P_PUMP_0 + i] = getattr(pump, name)
     p[L.P_ADP], p[L.P_PI] = cell.adp, cell.pi
+    p[L.P_N_LIVE] = L.N_STATE  # engine.switching.live_rows narrows it for a run
     met = cell.metabolism
     if met is not None:
         p[L.P_METABOLISM] = 1.0

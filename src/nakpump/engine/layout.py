@@ -41,39 +41,42 @@ BATH_CL = 29
 VOL_I = 30  # cell volume relative to its initial volume (1 unless CellSpec.volume_law)
 O2 = 31  # mg/L, extracellular O2 (CellSpec.oxygen; 0 without)
 O2_PUMP = 32  # fraction of pump capacity the O2 allows (algebraic in O2; 1 without oxygen)
-# The cell's own ATP (CellSpec.metabolism; all 0 without): adenine nucleotides and phosphate
-# (mM of cell volume), and what made and used ATP (mM of the initial cell volume, cumulative).
-ATP_I = 33
-ADP_I = 34
-PI_I = 35
-ATP_MADE = 36  # by oxidative phosphorylation and glycolysis
-ATP_PUMP = 37  # by the Na+/K+ pump, one per cycle
-ATP_BASAL = 38  # by everything else
-Q_PUMP_BOOKED = 39  # Q_PUMP (nC/cm²) whose ATP is booked (engine.cell._metabolism_lanes)
-OUABAIN_BOUND = 40  # fraction of the pumps with ouabain bound (protocols.Ouabain)
+# Rows that most cells leave at their start values come last, least used last, so that the
+# error-controlled integrators can work on the leading rows alone (P_N_LIVE).
+OUABAIN_BOUND = 33  # fraction of the pumps with ouabain bound (protocols.Ouabain)
 # The pump form's own states (mechanisms.State: bound fractions, conformations), in its
 # declared order; 0 where it has fewer.
-PUMP_S0 = 41
+PUMP_S0 = 34
 N_PUMP_STATES = 4
-N_STATE = PUMP_S0 + N_PUMP_STATES
+# The cell's own ATP (CellSpec.metabolism; all 0 without): adenine nucleotides and phosphate
+# (mM of cell volume), and what made and used ATP (mM of the initial cell volume, cumulative).
+ATP_I = PUMP_S0 + N_PUMP_STATES  # 38
+ADP_I = ATP_I + 1
+PI_I = ATP_I + 2
+ATP_MADE = ATP_I + 3  # by oxidative phosphorylation and glycolysis
+ATP_PUMP = ATP_I + 4  # by the Na+/K+ pump, one per cycle
+ATP_BASAL = ATP_I + 5  # by everything else
+Q_PUMP_BOOKED = ATP_I + 6  # Q_PUMP (nC/cm²) whose ATP is booked (engine.cell._metabolism_lanes)
+N_STATE = ATP_I + 7
 
 STATE_NAMES = (("v", "m", "h", "n", "p", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_o",
                "q_na", "q_k", "q_cl", "q_pump", "q_inj_na", "q_inj_k", "q_inj_cl",
                "_comp_na_i", "_comp_k_i", "_comp_cl_i", "_comp_na_o", "_comp_k_o", "_comp_cl_o",
                "ca_i", "k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl", "vol_i", "o2",
-               "o2_pump", "atp_i", "adp_i", "pi_i", "atp_made", "atp_pump", "atp_basal",
-               "_q_pump_booked", "ouabain_bound")
-               + tuple(f"pump_state_{k}" for k in range(N_PUMP_STATES)))
+               "o2_pump", "ouabain_bound")
+               + tuple(f"pump_state_{k}" for k in range(N_PUMP_STATES))
+               + ("atp_i", "adp_i", "pi_i", "atp_made", "atp_pump", "atp_basal",
+                  "_q_pump_booked"))
 
 # Absolute-tolerance scale per state variable for the error-controlled integrators
 # (multiplied by atol): voltage ~100 mV, gates ~1, concentrations ~100 mM, charge
 # integrals ~1e3 nC/cm², Kahan terms (fixed step only) ~0.
 ATOL_SCALE = ((1.0,) + (1e-2,) * 4 + (1.0,) * 6 + (10.0,) * 7 + (1.0,) * 6
-              + (1e-2,) + (1.0,) * 5 + (1e-2, 1.0, 1e-2) + (1e-2, 1e-3, 1e-2)
-              + (1.0,) * 3 + (10.0,) + (1e-2,) + (1e-2,) * N_PUMP_STATES)
+              + (1e-2,) + (1.0,) * 5 + (1e-2, 1.0, 1e-2) + (1e-2,) + (1e-2,) * N_PUMP_STATES
+              + (1e-2, 1e-3, 1e-2) + (1.0,) * 3 + (10.0,))
 ERROR_CONTROLLED = (V, M, H, N, P, NA_I, K_I, CL_I, NA_O, K_O, CL_O,
-                    CA_I, K_BUFFER, VOL_I, O2, ATP_I, ADP_I, PI_I,
-                    OUABAIN_BOUND) + tuple(range(PUMP_S0, PUMP_S0 + N_PUMP_STATES))
+                    CA_I, K_BUFFER, VOL_I, O2, OUABAIN_BOUND,
+                    *range(PUMP_S0, PUMP_S0 + N_PUMP_STATES), ATP_I, ADP_I, PI_I)
 
 # --- parameters p ----------------------------------------------------------------
 P_CAP = 0  # µF/cm²
@@ -154,8 +157,9 @@ P_KM_ATP_BASAL = 66  # mM
 P_OUABAIN_ON = 67  # 1/(µM·ms)
 P_OUABAIN_OFF = 68  # 1/ms
 P_PUMP_N_STATES = 69  # how many of PUMP_S0 … the pump form uses
+P_N_LIVE = 70  # the leading state rows that can change in this run (engine.switching)
 # The pump form's own parameters, in its declared order (mechanisms.base.MAX_PARAMS).
-P_PUMP_0 = 70
+P_PUMP_0 = 71
 N_PUMP_PARAMS = 24
 N_PARAM = P_PUMP_0 + N_PUMP_PARAMS
 

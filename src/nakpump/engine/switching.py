@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from nakpump._jit import jit, jit_inline
+from nakpump._jit import jit, jit_alloc, jit_inline
 from nakpump.engine.adaptive import record_until
 from nakpump.engine.cell import (
     clamp_jump,
@@ -73,6 +73,7 @@ from nakpump.engine.layout import (
     P_G_M,
     P_H_FROM_N,
     P_METABOLISM,
+    P_N_LIVE,
     P_OXYGEN,
     P_PUMP_N_STATES,
     P_VOL_RATIO,
@@ -118,6 +119,16 @@ EXPLICIT_MARGIN = 4.0  # h·ρ(J) below which DOP853 takes RODAS4's step with a 
 UNSTABLE_GROWTH = 0.5  # largest h·|λ| RODAS4 may take over a growing mode (Re λ > 0)
 MAX_GROWTH = 6.0  # largest factor by which one step may exceed the last
 PEAK_SAMPLES = 16  # where V peaks inside a step, the dense output is searched at h/16
+
+
+def live_rows(p: np.ndarray, ouabain: bool = False) -> int:
+    """How many leading state rows can change in a cell of parameters p (layout orders
+    them so; ouabain: the protocol applies some, or some is bound): P_N_LIVE."""
+    if p[P_METABOLISM] != 0.0:
+        return N_STATE
+    if p[P_PUMP_N_STATES] != 0.0:
+        return PUMP_S0 + int(p[P_PUMP_N_STATES])
+    return OUABAIN_BOUND + 1 if ouabain else OUABAIN_BOUND
 
 
 def moving_variables(p: np.ndarray, ouabain: bool = False) -> np.ndarray:
@@ -207,9 +218,10 @@ def _amount_derivative(z, p, d, out, y_work):
 
 
 @jit
-def _advance(z, dz, z_new):
-    """z_new = z + dz, the six concentrations with Kahan compensation (their COMP terms)."""
-    for j in range(N_STATE):
+def _advance(z, dz, z_new, n):
+    """z_new = z + dz over the first n rows (P_N_LIVE; the others never change), the six
+    concentrations with Kahan compensation (their COMP terms)."""
+    for j in range(n):
         if COMP_NA_I <= j < COMP_NA_I + 6:
             continue
         if NA_I <= j < NA_I + 6:
@@ -230,23 +242,24 @@ def _scale(z, z_new, j, rtol, atol_vec):
 # --- DOP853 --------------------------------------------------------------------------
 
 @jit
-def _combine(K, stages, w, h, out):
-    """out = h·Σ_q w[q]·K[q] over the first `stages` stages."""
-    for j in range(N_STATE):
+def _combine(K, stages, w, h, out, n):
+    """out = h·Σ_q w[q]·K[q] over the first `stages` stages, in the first n rows."""
+    for j in range(n):
         out[j] = 0.0
     for q in range(stages):  # stage by stage: each an axpy the compiler vectorises (a
         c = w[q]  # test for zero weights would cost more than it saves)
-        for j in range(N_STATE):
+        for j in range(n):
             out[j] += c * K[q, j]
-    for j in range(N_STATE):
+    for j in range(n):
         out[j] *= h
 
 
 @jit
-def _stage_point(z, K, row, a, h, out):
-    """out = z + h·Σ_q a[row, q]·K[q] over the stages before `row`."""
-    _combine(K, row, a[row], h, out)
-    for j in range(N_STATE):
+def _stage_point(z, K, row, a, h, out, n):
+    """out = z + h·Σ_q a[row, q]·K[q] over the stages before `row`, in the first n rows
+    (the rest of out must hold z's, which never change)."""
+    _combine(K, row, a[row], h, out, n)
+    for j in range(n):
         out[j] += z[j]
 
 
@@ -254,11 +267,12 @@ def _stage_point(z, K, row, a, h, out):
 def dop853_step(z, h, p, d, K, z_stage, dz, z_new, y_work, rtol, atol_vec, err_idx):
     """One DOP853 step of h (ms) from z, whose derivative is in K[0]; the new state into
     z_new and its derivative into K[12]. Returns (error norm, h·ρ estimate)."""
+    n = int(p[P_N_LIVE])
     for s in range(1, DOP_STAGES):
-        _stage_point(z, K, s, DOP_A, h, z_stage)
+        _stage_point(z, K, s, DOP_A, h, z_stage, n)
         derivative(z_stage, p, d, K[s], y_work)
-    _combine(K, DOP_STAGES, DOP_A[DOP_STAGES], h, dz)  # row 12 of DOP_A holds the weights b
-    _advance(z, dz, z_new)
+    _combine(K, DOP_STAGES, DOP_A[DOP_STAGES], h, dz, n)  # row 12 of DOP_A: the weights b
+    _advance(z, dz, z_new, n)
     derivative(z_new, p, d, K[DOP_STAGES], y_work)
     err5 = 0.0
     err3 = 0.0
@@ -290,7 +304,7 @@ def dop853_dense(z, z_new, h, p, d, K, F, z_stage, y_work):
     """The order-7 dense output of an accepted DOP853 step into F (7, N_STATE); takes the
     three extra stages into K[13:16]."""
     for s in range(DOP_STAGES + 1, DOP_STAGES_DENSE):
-        _stage_point(z, K, s, DOP_A, h, z_stage)
+        _stage_point(z, K, s, DOP_A, h, z_stage, int(p[P_N_LIVE]))
         derivative(z_stage, p, d, K[s], y_work)
     for j in range(N_STATE):
         delta = z_new[j] - z[j]
@@ -406,6 +420,7 @@ def rodas_step(z, f0, h, p, d, J, W, piv, cols, col_of, K, z_stage, b, x, dz, z_
     """One RODAS4 step of h (ms) from z (derivative f0, Jacobian J); the new state into
     z_new. Returns the error norm (RMS of K_6 over err_idx, scaled)."""
     m = cols.shape[0]
+    n = int(p[P_N_LIVE])
     hg = h * RODAS_GAMMA
     for r in range(m):
         for c in range(m):
@@ -417,14 +432,14 @@ def rodas_step(z, f0, h, p, d, J, W, piv, cols, col_of, K, z_stage, b, x, dz, z_
             for j in range(N_STATE):
                 b[j] = f0[j]
         else:
-            _stage_point(z, K, s, RODAS_A, 1.0, z_stage)
+            _stage_point(z, K, s, RODAS_A, 1.0, z_stage, n)
             derivative(z_stage, p, d, b, y_work)
-        _combine(K, s, RODAS_C[s], 1.0 / h, dz)
+        _combine(K, s, RODAS_C[s], 1.0 / h, dz, n)
         for j in range(N_STATE):
             b[j] += dz[j]
         _rodas_solve(b, J, W, piv, cols, col_of, hg, x, K[s])
-    _combine(K, RODAS_STAGES, RODAS_M, 1.0, dz)
-    _advance(z, dz, z_new)
+    _combine(K, RODAS_STAGES, RODAS_M, 1.0, dz, n)
+    _advance(z, dz, z_new, n)
     err = 0.0
     for j in err_idx:
         err += (K[RODAS_STAGES - 1, j] / _scale(z, z_new, j, rtol, atol_vec)) ** 2
@@ -489,7 +504,7 @@ def _crossing(stiff, z, z_new, f0, f1, F, h, level, a, b):
 
 # --- the integrator ------------------------------------------------------------------
 
-@jit
+@jit_alloc
 def integrate_switching(y, p, seg_t, seg_d, rtol, atol_vec, err_idx, h_max, clock, t_soft,
                         rec_times, rec_idx, rec_out, audit_times, audit_out, threshold,
                         spikes):
@@ -547,6 +562,10 @@ def integrate_switching(y, p, seg_t, seg_d, rtol, atol_vec, err_idx, h_max, cloc
             z[j] = clock[C_Z + j]
     else:
         to_amounts(y, p, z)
+    for j in range(n):  # rows past P_N_LIVE are only ever read: they keep z's values
+        z_new[j] = z[j]
+        z_stage[j] = z[j]
+        dz[j] = 0.0
     rec0 = k_rec
     audit0 = k_audit
     n_spk = 0
