@@ -87,3 +87,12 @@ def test_isoform_cell_rests_where_the_cortical_cell_does():
         nk.preset("cortical-isoforms"))
     assert b.v == pytest.approx(a.v, abs=1e-9)
     assert b.i_pump == pytest.approx(a.i_pump, rel=1e-9)
+
+
+def test_axons_refuse_ouabain_they_cannot_bind():
+    from nakpump.axon import simulate_axon
+    from nakpump.model.axon import axon_preset
+
+    with pytest.raises(nk.SpecError, match="do not bind ouabain yet"):
+        simulate_axon(axon_preset("hh-axon-pump", length=1_000.0), 1.0,
+                      [nk.Ouabain(concentration=1.0)])

@@ -42,6 +42,7 @@ from nakpump.model.spec import _check_number, spec_to_dict
 from nakpump.protocols import (
     EVENT_TYPES,
     Event,
+    Ouabain,
     PulseTrain,
     Stimulus,
     compile_protocol,
@@ -171,6 +172,10 @@ def _compartment_drives(protocol, cell, duration, x):
             raise SpecError(f"protocol[{i}]", ev, "a protocol event, or Along(event, start, "
                                                   "stop)")
     everything = [ev.event if isinstance(ev, Along) else ev for ev in protocol]
+    for i, ev in enumerate(everything):
+        if isinstance(ev, Ouabain):
+            raise SpecError(f"protocol[{i}]", ev, "an event the cable kernels step (they do "
+                                                  "not bind ouabain yet: use PumpBlock)")
     seg_t, _ = compile_protocol(everything, cell, duration)
     mids = 0.5 * (seg_t[:-1] + seg_t[1:])
     drives = np.empty((mids.size, N_DRIVE, x.size))
