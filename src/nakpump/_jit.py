@@ -77,13 +77,17 @@ def _compiler(**options):
     return decorate
 
 
-# Scalar biophysics and the phases of a step allocate nothing: compiled without numba's
-# reference counting (its private `_nrt` option), they pass arrays to one another for
-# free; with it, every array handed to an inlined helper behind a branch cost an atomic
-# increment and decrement (the right-hand side took 135 ns instead of 65 ns).
-jit = _compiler(fastmath=False, error_model="numpy", _nrt=False)
+jit = _compiler(fastmath=False, error_model="numpy")
+
+# The engine's per-cell functions (the phases of a step, the right-hand side, the
+# integrators' helpers) allocate nothing: compiled without numba's reference counting
+# (its private `_nrt` option), they hand arrays to one another for free; with it, every
+# array passed to an inlined helper behind a branch cost an atomic increment and
+# decrement (the right-hand side took 135 ns instead of 65 ns). The biophysics keeps
+# `jit`, so that a user may also call it on numpy arrays.
+step_jit = _compiler(fastmath=False, error_model="numpy", _nrt=False)
 # The same numerics for a function that allocates its own work arrays.
-jit_alloc = _compiler(fastmath=False, error_model="numpy")
+jit_alloc = jit
 
 # For the per-lane loops of engine.cell.step_tile: inlined at numba's IR level into the
 # function that dispatches on the model's kinds, so that each loop is compiled with its

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nakpump._jit import jit
+from nakpump._jit import step_jit
 from nakpump.engine.cell import (
     _gates_block,
     _ion_currents,
@@ -43,7 +43,7 @@ from nakpump.engine.layout import (
 AREA_TO_NA = 1e-5  # µA/cm² × µm² → nA (and µF/cm² × µm² → nF, mS/cm² × µm² → µS)
 
 
-@jit
+@step_jit
 def linearised_membrane(Yb, Pb, Db, net, g_tot):
     """Each lane's net outward membrane current minus injected current (µA/cm²) and the
     slope conductance of its ion currents (mS/cm²) at its present state, into net and
@@ -56,7 +56,7 @@ def linearised_membrane(Yb, Pb, Db, net, g_tot):
         g_tot[j] = g_na + g_k + g_cl
 
 
-@jit
+@step_jit
 def axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, net, g_tot, lower, diag, upper,
                   rhs, target):
     """The voltage each compartment reaches over dt (ms), membranes linearised and the
@@ -96,7 +96,7 @@ def axial_targets(Yb, Pb, Db, area, g_axial, dt, theta, net, g_tot, lower, diag,
         target[j] += Yb[V, j]
 
 
-@jit
+@step_jit
 def enter_cable(Yb, Pb, Db, Dw):
     """Enter a protocol segment with drives Db (N_DRIVE, n): the bath's concentrations
     (engine.cell.enter_segment_block), and the working drives Dw (layout.N_DRIVE_WORK, n)
@@ -110,7 +110,7 @@ def enter_cable(Yb, Pb, Db, Dw):
     derive_block(Yb, Pb, Dw)
 
 
-@jit
+@step_jit
 def step_cable(Yb, Pb, Db, Dw, area, g_axial, dt, work):
     """Advance every compartment of a cable by dt (ms) in place. Yb, Pb, Db: state,
     parameters and drives with one column per compartment (engine.layout); Dw: the

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from nakpump._jit import jit, jit_inline
+from nakpump._jit import jit_inline, step_jit
 from nakpump.biophysics.channels import (
     ahp_calcium_source,
     cressman_rates,
@@ -189,7 +189,7 @@ from nakpump.engine.layout import (
 )
 
 
-@jit
+@step_jit
 def gate_rates(p, v):
     """(α_m, β_m, α_h, β_h, α_n, β_n) of the cell's channel family at v (mV), before φ."""
     kind = int(p[P_CH_KIND])
@@ -202,7 +202,7 @@ def gate_rates(p, v):
     return 0.0, 1.0, 0.0, 1.0, 0.0, 1.0
 
 
-@jit
+@step_jit
 def steady_gates(p, v):
     """Gate values (m, h, n, p) at steady state at v (mV)."""
     am, bm, ah, bh, an, bn = gate_rates(p, v)
@@ -222,20 +222,20 @@ def steady_gates(p, v):
     return m, h, n, pm
 
 
-@jit
+@step_jit
 def ahp_calcium_steady(p, v):
     """Cressman's AHP Ca2+ (mM) at steady state at v (mV): τ_Ca times its entry rate."""
     return p[P_TAU_CA] * ahp_calcium_source(v, p[P_G_CA], p[P_E_CA])
 
 
-@jit
+@step_jit
 def channel_conductances(m, h, n, pm, g_na_bar, g_k_bar, g_m_bar, gl_na, gl_k):
     """(g_Na, g_K) in mS/cm²: m³h Na+ and n⁴ + M-type K+ channels plus the ion's leak."""
     n2 = n * n
     return g_na_bar * m * m * m * h + gl_na, g_k_bar * n2 * n2 + g_m_bar * pm + gl_k
 
 
-@jit
+@step_jit
 def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
     """Outward currents (µA/cm²) of Na+, K+ and Cl− at v (mV): each ion's chord
     conductance (mS/cm²) times its driving force, plus its share of the pump current
@@ -244,7 +244,7 @@ def ion_currents(v, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump):
             g_cl * (v - e_cl))
 
 
-@jit
+@step_jit
 def conductances(y, p, v):
     """Chord conductances (mS/cm²) of all Na+, K+ and Cl− pathways at v (mV)."""
     m, h, pm = y[M], y[H], y[P]
@@ -260,13 +260,13 @@ def conductances(y, p, v):
     return g_na, g_k, p[P_GL_CL]
 
 
-@jit
+@step_jit
 def pump_rate(y, p, d, v):
     """Pump turnover (cycles/s/µm²) at this state, with ATP, O2 and block applied."""
     return pump_rate_cell(y, p, d, v) * o2_factor(y, p)
 
 
-@jit
+@step_jit
 def o2_factor(y, p):
     """Fraction of pump capacity the extracellular O2 allows (1 without oxygen)."""
     if p[P_OXYGEN] == 0.0:
@@ -274,7 +274,7 @@ def o2_factor(y, p):
     return sigmoid_rise(y[O2], p[P_O2_HALF], p[P_O2_SLOPE])
 
 
-@jit
+@step_jit
 def has_tissue(flux_o, dynamic):
     """Whether an outside with flux factor flux_o (P_FLUX_O; 0 for a bath) whose
     concentrations move (P_DYNAMIC `dynamic`) is closed: then glia, a bath,
@@ -284,7 +284,7 @@ def has_tissue(flux_o, dynamic):
     return flux_o != 0.0 and dynamic != 0.0
 
 
-@jit
+@step_jit
 def outside_volume(vol_ratio, w):
     """Extracellular volume relative to its initial when the cell's is w (relative) and
     the initial Vol_i/Vol_o is vol_ratio: the extracellular space gives up what the cell
@@ -292,7 +292,7 @@ def outside_volume(vol_ratio, w):
     return 1.0 + vol_ratio * (1.0 - w)
 
 
-@jit
+@step_jit
 def reversals(y, p):
     """(E_Na, E_K, E_Cl) in mV."""
     rt_f = p[P_RT_F]
@@ -300,7 +300,7 @@ def reversals(y, p):
             nernst(rt_f, -1.0, y[CL_O], y[CL_I]))
 
 
-@jit
+@step_jit
 def _ion_currents(y, p, d, v):
     """Per-ion outward membrane currents (µA/cm²) at v: channels, leaks and pump.
 
@@ -313,7 +313,7 @@ def _ion_currents(y, p, d, v):
     return i_na, i_k, i_cl, g_na, g_k, g_cl, e_na, e_k, e_cl, i_pump
 
 
-@jit
+@step_jit
 def add_to_carrier(carrier, i_clamp, inj_na, inj_k, inj_cl):
     """Injected currents per ion (µA/cm², inward +) with the clamp's current i_clamp added to
     its carrier (P_STIM_ION's code: 0 Na+, 1 K+, 2 Cl−). Selects, not branches, so that a
@@ -358,7 +358,7 @@ def _derive_lanes(Yb, Pb, Db, op, od, s, lanes):
     Db[od + D_MEMBRANE * s] = variant
 
 
-@jit
+@step_jit
 def enter_segment_block(Yb, Pb, Db):
     """Apply what a new protocol segment sets directly: the bath's concentrations. Yb, Pb,
     Db: (rows, B) blocks, one cell per column."""
@@ -366,13 +366,13 @@ def enter_segment_block(Yb, Pb, Db):
     _enter_segment_lanes(Yb.reshape(-1), Pb.reshape(-1), Db.reshape(-1), 0, 0, s, s)
 
 
-@jit
+@step_jit
 def enter_segment(y, p, d):
     """enter_segment_block for one cell (1-d arrays)."""
     _enter_segment_lanes(y, p, d, 0, 0, 1, 1)
 
 
-@jit
+@step_jit
 def enter_segment_tile(S, lanes):
     """enter_segment_block for the first `lanes` cells of the tile S, and their derived
     drives (derive_tile)."""
@@ -380,14 +380,14 @@ def enter_segment_tile(S, lanes):
     _derive_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
 
 
-@jit
+@step_jit
 def derive_tile(S, lanes):
     """Set the derived drives of the first `lanes` cells of the tile S from the state,
     parameters and drives it holds: after a segment is entered, before the first step."""
     _derive_lanes(S, S, S, TILE_P, TILE_D, TILE, lanes)
 
 
-@jit
+@step_jit
 def derive_block(Yb, Pb, Dw):
     """derive_tile for a block of any width: (rows, B) arrays, Dw with layout.N_DRIVE_WORK
     rows (a cable's working drives)."""
@@ -395,7 +395,7 @@ def derive_block(Yb, Pb, Dw):
     _derive_lanes(Yb.reshape(-1), Pb.reshape(-1), Dw.reshape(-1), 0, 0, s, s)
 
 
-@jit
+@step_jit
 def load_tile(S, Yb, Pb):
     """Copy a block's state and parameters (rows, B ≤ TILE) into the tile S."""
     for i in range(N_STATE):
@@ -406,7 +406,7 @@ def load_tile(S, Yb, Pb):
             S[TILE_P + i * TILE + j] = Pb[i, j]
 
 
-@jit
+@step_jit
 def load_tile_drives(S, Db):
     """Copy a block's drives (N_DRIVE, B ≤ TILE) into the tile S."""
     for i in range(N_DRIVE):
@@ -414,7 +414,7 @@ def load_tile_drives(S, Db):
             S[TILE_D + i * TILE + j] = Db[i, j]
 
 
-@jit
+@step_jit
 def store_tile_state(S, Yb):
     """Copy the tile's state back into the block Yb (N_STATE, B)."""
     for i in range(N_STATE):
@@ -422,7 +422,7 @@ def store_tile_state(S, Yb):
             Yb[i, j] = S[i * TILE + j]
 
 
-@jit
+@step_jit
 def step_tile(S, lanes, dt):
     """Advance the first `lanes` cells of the tile S (layout.TILE_SIZE: their state,
     parameter and drive rows, TILE lanes each) by dt (ms) in place. The cells share one
@@ -462,17 +462,17 @@ def step_tile(S, lanes, dt):
         compose.pump_state_lanes(S, S, S, op, od, s, lanes, dt)
 
 
-@jit
+@step_jit
 def _membrane_tile(S, lanes, dt, theta):
     _membrane_phase(S, S, S, TILE_P, TILE_D, TILE, lanes, dt, theta)
 
 
-@jit
+@step_jit
 def _gates_tile(S, lanes, dt):
     _gates_phase(S, S, TILE_P, TILE, lanes, dt)
 
 
-@jit
+@step_jit
 def _membrane_block(Yb, Pb, Db, dt, theta):
     """step_tile's membrane phase alone for a block of any width: (rows, B) arrays, one
     compartment per column (engine.cable interleaves its axial step)."""
@@ -480,7 +480,7 @@ def _membrane_block(Yb, Pb, Db, dt, theta):
     _membrane_phase(Yb.reshape(-1), Pb.reshape(-1), Db.reshape(-1), 0, 0, s, s, dt, theta)
 
 
-@jit
+@step_jit
 def _gates_block(Yb, Pb, dt):
     """step_tile's gates phase alone for a block of any width (engine.cable)."""
     s = Yb.shape[1]
@@ -737,7 +737,7 @@ def _exchange_derivatives(Pb, Db, jp, jd, s, v, na_i, k_i, cl_i, na_o, k_o, cl_o
             up + glial_pump, to_na, to_k, to_cl)
 
 
-@jit
+@step_jit
 def _tissue_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
     """Glia, bath, cotransporters, O2 and cell volume of every lane over dt (ms) with the
     membrane frozen. Exchanges by the explicit midpoint rule (rates ≤ ~0.01/ms, far from
@@ -784,7 +784,7 @@ def _ouabain_present(Yb, Db, od, s, lanes):
     return False
 
 
-@jit
+@step_jit
 def _ouabain_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
     """Ouabain binding to every lane's pumps over dt (ms), exactly for the segment's
     constant concentration c: b → b∞ + (b − b∞)·e^(−dt/τ), b∞ = k_on·c/(k_on·c + k_off),
@@ -808,7 +808,7 @@ def atp_rates(Pb, Db, jp, jd, s, atp, adp, o2_factor):
     return made, basal
 
 
-@jit
+@step_jit
 def _metabolism_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
     """ATP, ADP and Pi of every lane over dt (ms) after the membrane step: the pump's ATP
     is booked from the pump charge Q_PUMP that crossed since the last booking (one ATP per
@@ -874,7 +874,7 @@ def _volume_step(Yb, Pb, jp, s, j, dt):
     Yb[VOL_I * s + j] = w_new
 
 
-@jit
+@step_jit
 def rhs(y, p, d, out):
     """Time derivatives dy/dt (per ms) of the continuous model, written into out.
 
@@ -993,7 +993,7 @@ def rhs(y, p, d, out):
         out[P] = phi * (p_inf - y[P]) / tau_p
 
 
-@jit
+@step_jit
 def clamp_jump(y, p, v_target):
     """Step V (mV) to v_target at a clamp's onset, its capacitive charge C·ΔV (nC/cm²)
     delivered by the electrode and carried by the stimulus ion (P_STIM_ION)."""
@@ -1006,7 +1006,7 @@ def clamp_jump(y, p, v_target):
     y[V] = v_target
 
 
-@jit
+@step_jit
 def sync_algebraic(y, p):
     """Set what is a function of other state (instantaneous m, h(n), the AHP's activation,
     the pumps' O2 factor) from the current state."""
@@ -1021,7 +1021,7 @@ def sync_algebraic(y, p):
         y[H] = h_from_n_huebel(y[N])
 
 
-@jit
+@step_jit
 def observe(y, p, d, out):
     """Fill out[:N_OBS] with the state and the quantities derived from it."""
     for j in range(y.shape[0]):

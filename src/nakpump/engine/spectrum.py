@@ -15,12 +15,12 @@ from __future__ import annotations
 import cmath
 import math
 
-from nakpump._jit import jit
+from nakpump._jit import step_jit
 
 EPS = 2.220446049250313e-16
 
 
-@jit
+@step_jit
 def _hessenberg(a, m, h):
     """h (complex, m × m) = an upper Hessenberg matrix similar to a[:m, :m] (real)."""
     for k in range(m - 2):
@@ -57,7 +57,7 @@ def _hessenberg(a, m, h):
             h[i, j] = a[i, j] if j >= i - 1 else 0.0
 
 
-@jit
+@step_jit
 def extremes(a, m, h, cs, sn):
     """(max Re λ, max |λ|, max |λ| over the λ with Re λ > 0) over the eigenvalues of
     a[:m, :m] (real; overwritten). h: complex (m, m) work; cs, sn: complex (m,) work.

@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from nakpump._jit import jit, jit_alloc, jit_inline
+from nakpump._jit import jit_alloc, jit_inline, step_jit
 from nakpump.engine.adaptive import record_until
 from nakpump.engine.cell import (
     clamp_jump,
@@ -155,7 +155,7 @@ def moving_variables(p: np.ndarray, ouabain: bool = False) -> np.ndarray:
 
 # --- integration variables: concentrations, or amounts under a volume law ---------------
 
-@jit
+@step_jit
 def to_amounts(y, p, z):
     """z = the integration variables of state y: y itself, except that with a volume law
     the concentrations (the glial buffer, the nucleotides) become amounts per initial
@@ -174,7 +174,7 @@ def to_amounts(y, p, z):
         z[ATP_I + k] = y[ATP_I + k] * w
 
 
-@jit
+@step_jit
 def from_amounts(z, p, y):
     """The state y of integration variables z (inverse of to_amounts)."""
     for j in range(N_STATE):
@@ -200,7 +200,7 @@ def derivative(z, p, d, out, y_work):
         _amount_derivative(z, p, d, out, y_work)
 
 
-@jit
+@step_jit
 def _amount_derivative(z, p, d, out, y_work):
     """derivative under a volume law (kept out of line: the common path stays lean)."""
     from_amounts(z, p, y_work)
@@ -217,7 +217,7 @@ def _amount_derivative(z, p, d, out, y_work):
         out[ATP_I + k] = out[ATP_I + k] * w + y_work[ATP_I + k] * dw
 
 
-@jit
+@step_jit
 def _advance(z, dz, z_new, n):
     """z_new = z + dz over the first n rows (P_N_LIVE; the others never change), the six
     concentrations with Kahan compensation (their COMP terms)."""
@@ -234,14 +234,14 @@ def _advance(z, dz, z_new, n):
             z_new[j] = z[j] + dz[j]
 
 
-@jit
+@step_jit
 def _scale(z, z_new, j, rtol, atol_vec):
     return atol_vec[j] + rtol * max(abs(z[j]), abs(z_new[j]))
 
 
 # --- DOP853 --------------------------------------------------------------------------
 
-@jit
+@step_jit
 def _combine(K, stages, w, h, out, n):
     """out = h·Σ_q w[q]·K[q] over the first `stages` stages, in the first n rows."""
     for j in range(n):
@@ -254,7 +254,7 @@ def _combine(K, stages, w, h, out, n):
         out[j] *= h
 
 
-@jit
+@step_jit
 def _stage_point(z, K, row, a, h, out, n):
     """out = z + h·Σ_q a[row, q]·K[q] over the stages before `row`, in the first n rows
     (the rest of out must hold z's, which never change)."""
@@ -263,7 +263,7 @@ def _stage_point(z, K, row, a, h, out, n):
         out[j] += z[j]
 
 
-@jit
+@step_jit
 def dop853_step(z, h, p, d, K, z_stage, dz, z_new, y_work, rtol, atol_vec, err_idx):
     """One DOP853 step of h (ms) from z, whose derivative is in K[0]; the new state into
     z_new and its derivative into K[12]. Returns (error norm, h·ρ estimate)."""
@@ -299,7 +299,7 @@ def dop853_step(z, h, p, d, K, z_stage, dz, z_new, y_work, rtol, atol_vec, err_i
     return err, h_rho
 
 
-@jit
+@step_jit
 def dop853_dense(z, z_new, h, p, d, K, F, z_stage, y_work):
     """The order-7 dense output of an accepted DOP853 step into F (7, N_STATE); takes the
     three extra stages into K[13:16]."""
@@ -318,7 +318,7 @@ def dop853_dense(z, z_new, h, p, d, K, F, z_stage, y_work):
             F[3 + i, j] = h * acc
 
 
-@jit
+@step_jit
 def dop853_at(z, F, x, j):
     """Component j of the dense output at x = (t − t_step)/h in [0, 1]."""
     y = 0.0
@@ -330,7 +330,7 @@ def dop853_at(z, F, x, j):
 
 # --- RODAS4 --------------------------------------------------------------------------
 
-@jit
+@step_jit
 def jacobian(z, f0, p, d, cols, J, z_work, f_work, y_work):
     """Forward differences of dz/dt against the variables it depends on (cols): J[:, k]
     = ∂f/∂z[cols[k]]. The other variables (charge integrals, what glia and bath took,
@@ -352,7 +352,7 @@ def jacobian(z, f0, p, d, cols, J, z_work, f_work, y_work):
         z_work[j] = z[j]
 
 
-@jit
+@step_jit
 def _lu(W, piv):
     """LU factorisation of the square W in place with partial pivoting (piv: row swaps)."""
     m = W.shape[0]
@@ -378,7 +378,7 @@ def _lu(W, piv):
                     W[i, c] -= f * W[k, c]
 
 
-@jit
+@step_jit
 def _lu_solve(W, piv, x):
     """Solve W·x = b in place (x holds b), W and piv from _lu."""
     m = W.shape[0]
@@ -395,7 +395,7 @@ def _lu_solve(W, piv, x):
         x[i] /= W[i, i]
 
 
-@jit
+@step_jit
 def _rodas_solve(b, J, W, piv, cols, col_of, hg, x, out):
     """out = (I/(hγ) − J)⁻¹·b: the dependent variables through the LU of W, the others
     (rows with no column) from them: out_r = hγ·(b_r + Σ_k J[r, k]·out_cols[k])."""
@@ -414,7 +414,7 @@ def _rodas_solve(b, J, W, piv, cols, col_of, hg, x, out):
             out[r] = hg * acc
 
 
-@jit
+@step_jit
 def rodas_step(z, f0, h, p, d, J, W, piv, cols, col_of, K, z_stage, b, x, dz, z_new,
                y_work, rtol, atol_vec, err_idx):
     """One RODAS4 step of h (ms) from z (derivative f0, Jacobian J); the new state into
@@ -446,7 +446,7 @@ def rodas_step(z, f0, h, p, d, J, W, piv, cols, col_of, K, z_stage, b, x, dz, z_
     return math.sqrt(err / err_idx.shape[0])
 
 
-@jit
+@step_jit
 def hermite_at(z, z_new, f0, f1, h, x, j):
     """Component j at x = (t − t_step)/h of the cubic Hermite interpolant through the two
     ends of a step and their derivatives (RODAS4's dense output)."""
@@ -456,14 +456,14 @@ def hermite_at(z, z_new, f0, f1, h, x, j):
             + (-2.0 * x3 + 3.0 * x2) * z_new[j] + (x3 - x2) * h * f1[j])
 
 
-@jit
+@step_jit
 def _dense_at(stiff, z, z_new, f0, f1, F, h, x, j):
     if stiff:
         return hermite_at(z, z_new, f0, f1, h, x, j)
     return dop853_at(z, F, x, j)
 
 
-@jit
+@step_jit
 def _dense_state(stiff, z, z_new, f0, f1, F, h, x, p, z_out, y_out):
     """The state y_out at x within the step (algebraic variables in step)."""
     for j in range(N_STATE):
@@ -474,7 +474,7 @@ def _dense_state(stiff, z, z_new, f0, f1, F, h, x, p, z_out, y_out):
     sync_algebraic(y_out, p)
 
 
-@jit
+@step_jit
 def _crossing(stiff, z, z_new, f0, f1, F, h, level, a, b):
     """x in (a, b] where V passes `level` upward within the step, V(a) < level ≤ V(b) on
     the dense output (Illinois method)."""
