@@ -424,6 +424,14 @@ def test_nmodl_command_writes_the_pump_and_refuses_bad_input(tmp_path):
 
     assert text == pump_mod(nk.preset("cortical-reversible"))
     assert_clean_error(nakpump("nmodl", "--preset", "hh-1952"), "a cell with a pump")
+    # an existing file is never replaced unasked, and is left as it was
+    out.write_text("precious")
+    assert_clean_error(nakpump("nmodl", "--preset", "cortical", "-o", str(out)),
+                       "--overwrite")
+    assert out.read_text() == "precious"
+    assert nakpump("nmodl", "--preset", "cortical", "-o", str(out),
+                   "--overwrite").returncode == 0
+    assert "SUFFIX nkp_kager_export" in out.read_text()
     assert_clean_error(nakpump("run", "--preset", "cortical", "--duration", "10ms",
                                "--mechanism", str(tmp_path / "absent.py")),
                        "an existing Python file")

@@ -44,8 +44,9 @@ def test_onset_and_washout_follow_the_binding_time_constants(method):
 
 
 def test_ouabain_needs_a_pump_and_a_concentration():
-    with pytest.raises(nk.SpecError, match="ouabain.concentration"):
-        nk.Ouabain(concentration=-1.0)
+    for bad in (-1.0, 1e308, float("nan"), "1 uM"):  # the API takes numbers in µM
+        with pytest.raises(nk.SpecError, match="ouabain.concentration"):
+            nk.Ouabain(concentration=bad)
     with pytest.raises(nk.SpecError, match="only for a cell with a pump"):
         nk.simulate(nk.preset("hh-1952"), 10.0, [nk.Ouabain(concentration=1.0)])
 

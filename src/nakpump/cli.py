@@ -85,6 +85,18 @@ def _overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
+# --mechanism on every command that builds a cell
+MECHANISM_OPTION = typer.Option([], "--mechanism", help="A Python file of mechanisms "
+                                "(pumps) to load first; repeatable.")
+
+
+def _load_mechanisms(paths: list[Path]) -> None:
+    from nakpump.mechanisms import load_mechanisms
+
+    for path in paths:
+        load_mechanisms(path)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"nakpump {__version__}")
@@ -177,22 +189,17 @@ def rest_summary(cell) -> dict[str, Any]:
 @_guard
 def rest(preset_name: str = typer.Option("cortical", "--preset", help="Preset name."),
          set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override, repeatable."),
-         mechanism: list[Path] = typer.Option([], "--mechanism",
-                                              help="A Python file of mechanisms (pumps) to "
-                                                   "load first; repeatable."),
+         mechanism: list[Path] = MECHANISM_OPTION,
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The resting state: pump–leak balance, gradients, pump fluxes, stability.
 
     Example: nakpump rest --preset cortical --set "ions.k_o=8 mM" --json
              nakpump rest --mechanism my_pump.py --set pump.kind=my-pump
     """
-    from nakpump.mechanisms import load_mechanisms
     from nakpump.model.presets import preset
     from nakpump.steady import SteadyStateError, relaxed_rest
 
-    for path in mechanism:
-        load_mechanisms(path)
-
+    _load_mechanisms(mechanism)
     cell = preset(preset_name, **_overrides(set_))
     try:
         summary = rest_summary(cell)
@@ -322,9 +329,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                            help="AMP[@START[:END]], e.g. '10 uA/cm^2@1s:2s'."),
         pump_block: list[str] = typer.Option([], "--pump-block", help="START[:END], e.g. 10s."),
         set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
-        mechanism: list[Path] = typer.Option([], "--mechanism",
-                                             help="A Python file of mechanisms (pumps) to "
-                                                  "load first; repeatable."),
+        mechanism: list[Path] = MECHANISM_OPTION,
         published: bool = typer.Option(False, "--published",
                                        help="The paper's own equations where nakpump's "
                                             "conserving form differs (cressman-2009)."),
@@ -343,13 +348,10 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     Examples: nakpump run examples/ouabain.toml -o ouabain.nc
               nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
     """
-    from nakpump.mechanisms import load_mechanisms
     from nakpump.scenario import load_scenario, scenario_of_result
     from nakpump.storage import check_output_path, load_netcdf, save_csv
 
-    for path in mechanism:
-        load_mechanisms(path)
-
+    _load_mechanisms(mechanism)
     if (scenario is None) == (preset_name is None):
         raise SpecError("scenario", None if scenario is None else str(scenario),
                         "either a scenario file or --preset (not both)")
@@ -463,28 +465,30 @@ def _run_with_progress(spec, quiet: bool, output):
 @_guard
 def nmodl(preset_name: str = typer.Option("cortical", "--preset", help="Preset name."),
           set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE override."),
-          mechanism: list[Path] = typer.Option([], "--mechanism",
-                                               help="A Python file of mechanisms to load "
-                                                    "first; repeatable."),
+          mechanism: list[Path] = MECHANISM_OPTION,
           output: Path | None = typer.Option(None, "-o", "--output",
-                                             help="The .mod file to write (default: print).")
+                                             help="The .mod file to write (default: print)."),
+          overwrite: bool = typer.Option(False, "--overwrite",
+                                         help="Replace an existing output file.")
           ) -> None:
     """The cell's pump as an NMODL mechanism for NEURON (compile with nrnivmodl).
 
     Example: nakpump nmodl --preset cortical-reversible -o reversible_pump.mod
     """
-    from nakpump.mechanisms import load_mechanisms
     from nakpump.model.presets import preset
     from nakpump.nmodl import pump_mod
     from nakpump.storage import atomic_write, check_output_path
 
-    for path in mechanism:
-        load_mechanisms(path)
+    if output is not None:
+        check_output_path(output, "--output")
+        if output.exists() and not overwrite:
+            raise SpecError("--output", str(output), "a path with no file yet (or --overwrite)")
+    _load_mechanisms(mechanism)
     text = pump_mod(preset(preset_name, **_overrides(set_)))
     if output is None:
         typer.echo(text, nl=False)
         return
-    atomic_write(check_output_path(output, "--output"), lambda tmp: Path(tmp).write_text(text))
+    atomic_write(output, lambda tmp: Path(tmp).write_text(text))
     typer.echo(f"written: {output}")
 
 

@@ -23,7 +23,7 @@ from nakpump.units import CYCLE_TO_UA_CM2, FARADAY, GAS_CONSTANT
 
 _ASCII = {"µ": "u", "²": "^2", "³": "^3", "·": "*", "−": "-", "×": "x", "…": "...",
           "⁺": "+", "⁻": "-", "–": "-", "—": "-", "′": "'", "α": "alpha", "δ": "delta",
-          "Δ": "Delta", "τ": "tau", "ΔG": "dG"}
+          "Δ": "Delta", "τ": "tau"}
 _MATH = {"exp": "exp", "log": "log", "sqrt": "sqrt", "fabs": "fabs"}
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
 

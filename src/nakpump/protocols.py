@@ -243,7 +243,9 @@ class Ouabain:
     stop: float | None = None  # ms
 
     def __post_init__(self) -> None:
-        _check_number("ouabain.concentration", self.concentration, lower=0.0, unit="µM")
+        # ≤ 100 mM: beyond ouabain's solubility in water (~20 mM), a unit mistake
+        _check_number("ouabain.concentration", self.concentration, lower=0.0, upper=1e5,
+                      unit="µM")
         _check_window("ouabain", self.start, self.stop)
 
 

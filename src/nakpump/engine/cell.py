@@ -70,6 +70,7 @@ from nakpump.engine.layout import (
     D_NA_BATH,
     D_O2_BATH,
     D_OUABAIN,
+    D_OUABAIN_ACTIVE,
     D_OXPHOS_BLOCK,
     D_STIM_CL,
     D_STIM_K,
@@ -345,9 +346,13 @@ def _enter_segment_lanes(Yb, Pb, Db, op, od, s, lanes):
 def _derive_lanes(Yb, Pb, Db, op, od, s, lanes):
     """The derived drives (layout.D_LOG_NA_O …) of every lane, from its state, parameters
     and drives: the logs of its outside concentrations, and in lane 0 the membrane step's
-    variant, the most general any lane needs."""
+    variant, the most general any lane needs, and whether any lane's pumps bind ouabain
+    in this segment (applied, or still bound from before: it never unbinds completely)."""
     variant = MEMBRANE_PLAIN
+    ouabain = 0.0
     for j in range(lanes):
+        if Db[od + D_OUABAIN * s + j] > 0.0 or Yb[OUABAIN_BOUND * s + j] > 0.0:
+            ouabain = 1.0
         Db[od + D_LOG_NA_O * s + j] = math.log(Yb[NA_O * s + j])
         Db[od + D_LOG_K_O * s + j] = math.log(Yb[K_O * s + j])
         Db[od + D_LOG_CL_O * s + j] = math.log(Yb[CL_O * s + j])
@@ -356,6 +361,7 @@ def _derive_lanes(Yb, Pb, Db, op, od, s, lanes):
         elif Pb[op + P_GL_CL * s + j] != 0.0 or Db[od + D_CLAMP * s + j] > 0.5:
             variant = max(variant, MEMBRANE_BATH)
     Db[od + D_MEMBRANE * s] = variant
+    Db[od + D_OUABAIN_ACTIVE * s] = ouabain
 
 
 @step_jit
@@ -456,7 +462,7 @@ def step_tile(S, lanes, dt):
         _tissue_lanes(S, S, S, op, od, s, lanes, h)
     if S[op + P_METABOLISM * s] != 0.0:
         _metabolism_lanes(S, S, S, op, od, s, lanes, dt)
-    if _ouabain_present(S, S, od, s, lanes):
+    if S[od + D_OUABAIN_ACTIVE * s] != 0.0:
         _ouabain_lanes(S, S, S, op, od, s, lanes, dt)
     if S[op + P_PUMP_N_STATES * s] != 0.0:
         compose.pump_state_lanes(S, S, S, op, od, s, lanes, dt)
@@ -773,15 +779,6 @@ def _tissue_lanes(Yb, Pb, Db, op, od, s, lanes, dt):
         if Pb[P_OXYGEN * s + jp] != 0.0:
             Yb[O2_PUMP * s + j] = sigmoid_rise(Yb[O2 * s + j], Pb[P_O2_HALF * s + jp],
                                                Pb[P_O2_SLOPE * s + jp])
-
-
-@jit_inline
-def _ouabain_present(Yb, Db, od, s, lanes):
-    """Whether any lane has ouabain applied or still bound."""
-    for j in range(lanes):
-        if Db[od + D_OUABAIN * s + j] > 0.0 or Yb[OUABAIN_BOUND * s + j] > 0.0:
-            return True
-    return False
 
 
 @step_jit

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
+from nakpump.engine.layout import N_PUMP_PARAMS, N_PUMP_STATES
 from nakpump.errors import SpecError
 
 # What a pump may read, with units (the engine passes these, by name).
@@ -25,8 +26,8 @@ CELL_VARIABLES = {
     "atp": "mM", "adp": "mM", "pi": "mM",  # cytosolic adenine nucleotides and phosphate
     "ouabain": "uM",  # the protocol's ouabain (protocols.Ouabain)
 }
-MAX_PARAMS = 24  # parameter slots a pump has in the kernels (engine.layout.P_PUMP_0 …)
-MAX_STATES = 4  # state slots (engine.layout.PUMP_S0 …)
+MAX_PARAMS = N_PUMP_PARAMS  # parameter slots a pump has in the kernels
+MAX_STATES = N_PUMP_STATES  # state slots
 SHARED = ("rate_max", "temp_ref_c", "q10", "km_atp")  # every pump's; not declared again
 # One cycle of the Na+/K+-ATPase, by the ion moved (+ into the cell) and charge out.
 NA_K_CYCLE = {"na": -3.0, "k": +2.0, "atp": -1.0}

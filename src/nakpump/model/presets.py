@@ -143,10 +143,10 @@ CORTICAL = Preset(
     ),
 )
 
-def _same_current(cell: CellSpec, other) -> float:
-    """rate_max at which the pump `other` (built with rate_max 1) carries, at the cell's
-    stored state, the current the cell's own pump does: the same pump–leak balance, so
-    the same rest (for the reversible pump: pumps per µm²)."""
+def _same_current(cell: CellSpec, pump_cls: type) -> Any:
+    """A pump of class pump_cls (at the cell's temperature) whose rate_max makes it carry,
+    at the cell's stored state, the current the cell's own pump does: the same pump–leak
+    balance, so the same rest (for the reversible pump rate_max is pumps per µm²)."""
 
     ions, rt_f = cell.ions, rt_over_f(celsius_to_kelvin(cell.temp_c))
     values = {"rate_max": cell.pump.rate_max, "v": cell.v_init, "na_i": ions.na_i,
@@ -159,7 +159,8 @@ def _same_current(cell: CellSpec, other) -> float:
         func = pump.mechanism.rate.py_func
         return func(*[{**values, **own}[a] for a in inspect.signature(func).parameters])
 
-    return rate(cell.pump) / rate(other)
+    unit = pump_cls(rate_max=1.0, temp_ref_c=cell.temp_c)
+    return pump_cls(rate_max=rate(cell.pump) / rate(unit), temp_ref_c=cell.temp_c)
 
 
 CORTICAL_REVERSIBLE = Preset(
@@ -177,8 +178,7 @@ CORTICAL_REVERSIBLE = Preset(
         source=CORTICAL.cell.source + " Pump: Smith & Crampin (2004) Prog Biophys Mol "
                "Biol 85:387; Terkildsen, Crampin & Smith (2007) Am J Physiol Heart "
                "293:H3036 (references.md §5.3).",
-        pump=ReversiblePump(rate_max=_same_current(
-            CORTICAL.cell, ReversiblePump(rate_max=1.0, temp_ref_c=37.0)), temp_ref_c=37.0),
+        pump=_same_current(CORTICAL.cell, ReversiblePump),
     ),
 )
 
@@ -196,8 +196,7 @@ CORTICAL_ISOFORMS = Preset(
         ),
         source=CORTICAL.cell.source + " Isoforms: O'Brien et al. (1994) Arch Biochem "
                "Biophys 310:32; Azarias et al. (2013) J Biol Chem 288:2734.",
-        pump=Alpha1Alpha3Pump(rate_max=_same_current(
-            CORTICAL.cell, Alpha1Alpha3Pump(rate_max=1.0, temp_ref_c=37.0)), temp_ref_c=37.0),
+        pump=_same_current(CORTICAL.cell, Alpha1Alpha3Pump),
     ),
 )
 
