@@ -228,7 +228,9 @@ def _reference_code() -> str:
     scipy driver): commits elsewhere (another integrator, the CLI) keep the cache."""
     pkg = Path(nk.__file__).parent
     files = sorted([*pkg.glob("biophysics/*.py"), *pkg.glob("model/*.py"),
+                    *pkg.glob("mechanisms/**/*.py"),
                     *(pkg / name for name in ("engine/cell.py", "engine/compile.py",
+                                              "engine/compose.py",
                                               "engine/layout.py", "engine/reference.py",
                                               "protocols.py", "steady.py", "units.py",
                                               "_jit.py"))])

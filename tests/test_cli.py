@@ -6,9 +6,6 @@ strings copied from the command's output.
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,26 +13,11 @@ import pytest
 
 import nakpump as nk
 from nakpump.storage import load_netcdf
+from tests.clitools import assert_clean_error, nakpump
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-SCRIPT = Path(sys.executable).parent / "nakpump"  # the console script pip installed
-
-
-def nakpump(*args, cwd=None):
-    """Run the installed console script (python -m nakpump.cli where it is not installed)."""
-    cmd = [str(SCRIPT), *args] if SCRIPT.exists() else [sys.executable, "-m", "nakpump.cli",
-                                                          *args]
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
-
-
-def assert_clean_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-    for fragment in fragments:
-        assert fragment in proc.stderr, proc.stderr
 
 
 def test_version_matches_the_package():

@@ -27,6 +27,7 @@ import numba
 import numpy as np
 
 import nakpump as nk
+from nakpump._jit import jit
 from nakpump.engine.cell import enter_segment, rhs, sync_algebraic
 from nakpump.engine.compile import cell_parameters, initial_state
 from nakpump.engine.layout import (
@@ -99,7 +100,9 @@ def problem(cell: nk.CellSpec, duration: float, protocol) -> Problem:
     return Problem(y0, p, seg_t, seg_d, index, np.array(ATOL_SCALE)[index])
 
 
-@numba.njit(cache=True)
+# nakpump's cache keys (its composition) guard these, which inline engine.cell: numba's own
+# keys only a function's bytecode, and a changed layout would run stale machine code.
+@jit
 def reduced_rhs(z, dz, data):
     """dz/dt (per ms) of the moving, scaled state z (data: see Problem.data)."""
     n = z.shape[0]
@@ -112,7 +115,7 @@ def reduced_rhs(z, dz, data):
         dz[k] = out[int(data[IDX0 + k])] / data[IDX0 + n + k]
 
 
-@numba.njit(cache=True)
+@jit
 def enter(data, z, d):
     """Enter a segment with drives d from the moving state z (overwritten with the state
     after entry): the bath's concentrations set, the algebraic variables synchronised."""

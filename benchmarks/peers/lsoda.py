@@ -41,7 +41,7 @@ MXSTEP = 1_000_000  # LSODA steps allowed between two samples
 REFINE = 32  # a sampling interval with a crossing is integrated again, sampled this much finer
 
 
-@numba.cfunc(lsoda_sig, cache=True)
+@numba.cfunc(lsoda_sig)  # not cached: it inlines nakpump's rhs (see peers.flat)
 def _nakpump_cfunc(t, z, dz, data):
     n = int(data[0])
     reduced_rhs(numba.carray(z, (n,)), numba.carray(dz, (n,)),

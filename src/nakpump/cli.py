@@ -28,26 +28,52 @@ presets_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
 app.add_typer(presets_app, name="presets")
 
 
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
 def _fail(message: str) -> None:
     typer.echo(f"nakpump: error: {message}", err=True)
     raise typer.Exit(2)
 
 
-def _guard(fn):
-    """Turn the model's input errors into one line and exit status 2."""
-    import functools
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"nakpump: warning: {message}", err=True)
 
+
+def _guard(fn):
+    """Run a command: bad input (SpecError, SteadyStateError, an unusable file) prints one
+    line and exits 2, a run that fails numerically (IntegrationError) 3, one stopped by a
+    signal 128 + its number (130 SIGINT, 143 SIGTERM); warnings are one line each."""
+    import functools
+    import warnings
+
+    from nakpump.errors import RunInterrupted
+    from nakpump.interrupt import graceful_signals
     from nakpump.steady import SteadyStateError
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        shown = warnings.showwarning
+        warnings.showwarning = _show_warning
         try:
-            return fn(*args, **kwargs)
+            with graceful_signals():
+                return fn(*args, **kwargs)
         except (SpecError, SteadyStateError) as exc:
             _fail(str(exc))
+        except OSError as exc:  # a file the system would not let us read or write
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except IntegrationError as exc:  # a run that fails numerically: status 3
             typer.echo(f"nakpump: error: {exc}", err=True)
             raise typer.Exit(3) from None
+        except RunInterrupted as exc:
+            typer.echo(f"nakpump: {exc}", err=True)
+            raise typer.Exit(128 + exc.signum) from None
+        except KeyboardInterrupt:
+            typer.echo("nakpump: interrupted", err=True)
+            raise typer.Exit(130) from None
+        finally:
+            warnings.showwarning = shown
     return wrapper
 
 
@@ -159,7 +185,9 @@ def demo(out: Path = typer.Option(Path("nakpump-demo"), "--out", help="Output di
                 ("hypoxia", result.hypoxia))
     out.mkdir(exist_ok=True)
     draw(result, figure)
-    files = {name: str(save_netcdf(ds, out / f"{story}-{name}.nc")) for name, ds in data}
+    # the demo's directory is its own: a second demo replaces its files
+    files = {name: str(save_netcdf(ds, out / f"{story}-{name}.nc", overwrite=True))
+             for name, ds in data}
     numbers = {**result.numbers, "figure": str(figure), "data": files}
     if as_json:
         _print_json(numbers)
@@ -341,6 +369,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                                                          "0.002 ms for an axon)."),
         rtol: float | None = typer.Option(None, "--rtol", help="adaptive/reference rtol."),
         atol: float | None = typer.Option(None, "--atol", help="adaptive/reference atol."),
+        overwrite: bool = typer.Option(False, "--overwrite",
+                                       help="Replace existing output files (only once the "
+                                            "run has finished)."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")
         ) -> None:
     """Run a scenario file, a saved result's scenario, or a preset with options.
@@ -349,20 +380,38 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
               nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
     """
     from nakpump.scenario import load_scenario, scenario_of_result
-    from nakpump.storage import check_output_path, load_netcdf, save_csv
+    from nakpump.storage import (
+        NETCDF_SUFFIXES,
+        check_output_path,
+        check_outputs,
+        load_netcdf,
+        save_csv,
+    )
 
-    _load_mechanisms(mechanism)
     if (scenario is None) == (preset_name is None):
         raise SpecError("scenario", None if scenario is None else str(scenario),
                         "either a scenario file or --preset (not both)")
-    for path, name in ((output, "--output"), (csv, "--csv")):
-        if path is not None:
-            check_output_path(path, name)
+    # Every output is checked before anything runs (storage.check_output_path).
+    check_outputs({"--output": output, "--csv": csv}, overwrite=overwrite,
+                  inputs=[scenario, *mechanism])
+    if output is not None:
+        check_output_path(output, "--output", overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
+    if csv is not None:
+        check_output_path(csv, "--csv", overwrite=overwrite, suffixes=(".csv",))
+    _load_mechanisms(mechanism)
     from nakpump.model.axon import AXON_PRESETS
 
     if preset_name in AXON_PRESETS:
+        refused = {"--csv": csv is not None, "--method": method != "auto",
+                   "--rtol": rtol is not None, "--atol": atol is not None,
+                   "--published": published, "--mechanism": bool(mechanism)}
+        for option, given in refused.items():
+            if given:
+                raise SpecError(option, "given", f"options an axon run uses (axon presets "
+                                                 f"run the fixed step; {option} would be "
+                                                 f"ignored)")
         _run_axon(preset_name, duration, stimulus, pump_block, set_, dt, scheme, output,
-                  as_json)
+                  overwrite, as_json)
         return
     if scenario is not None:
         if scenario.suffix == ".nc":
@@ -376,9 +425,9 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
                                    dt, published)
         spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
-    ds = _run_with_progress(spec, quiet=as_json, output=output)
+    ds = _run_with_progress(spec, quiet=as_json, output=output, overwrite=overwrite)
     if csv is not None:
-        save_csv(ds, csv)
+        save_csv(ds, csv, overwrite=overwrite)
     summary = run_summary(ds, None if output is None else str(output))
     if as_json:
         _print_json(summary)
@@ -408,15 +457,26 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                            + (f" (first at {sd['onset_first_s']:.3g} s, "
                               f"{'recovered' if sd['recovered'] else 'not recovered'})"
                               if sd['count'] else ""))
-        typer.echo("conservation (max relative error): " + ", ".join(
-            f"{k} {v:.1e}" for k, v in c.items() if k != "charge_mV" and v is not None
-            and math.isfinite(v)) + (f"; charge {c['charge_mV']:.1e} mV"
-                                     if math.isfinite(c["charge_mV"]) else ""))
+        typer.echo(_conservation_line(c))
         if output is not None:
             typer.echo(f"written: {output}")
 
 
-def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, as_json):
+def _conservation_line(c: dict[str, Any]) -> str:
+    """What the run conserved, in one line that is true also when nothing is tracked."""
+    ions = ", ".join(f"{k} {v:.1e}" for k, v in c.items()
+                     if k not in ("charge", "charge_mV") and v is not None and math.isfinite(v))
+    charge = c.get("charge_mV")
+    if not ions and (charge is None or not math.isfinite(charge)):
+        return "conservation: no ions tracked (fixed concentrations)"
+    text = f"conservation (max relative error): {ions or 'no ion amounts tracked'}"
+    if charge is not None and math.isfinite(charge):
+        text += f"; charge {charge:.1e} mV"
+    return text
+
+
+def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, overwrite,
+              as_json):
     """`nakpump run --preset <axon>`: stimuli at the x = 0 end, pump blocks everywhere."""
     from nakpump.axon import axon_summary, simulate_axon
     from nakpump.model.axon import axon_preset
@@ -428,7 +488,7 @@ def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, as
     ds = simulate_axon(axon, _cli_duration(duration), _cli_events(stimulus, pump_block),
                        dt=step, scheme=scheme, record_interval=step * max(1, round(0.01 / step)))
     if output is not None:
-        save_netcdf(ds, output)
+        save_netcdf(ds, output, overwrite=overwrite)
     summary = {**axon_summary(ds), "output": None if output is None else str(output)}
     if as_json:
         _print_json(summary)
@@ -447,18 +507,18 @@ def _echo_axon(summary: dict[str, Any]) -> None:
                + (f"; velocity {v:.3f} m/s" if v is not None else ""))
 
 
-def _run_with_progress(spec, quiet: bool, output):
+def _run_with_progress(spec, quiet: bool, output, overwrite: bool):
     """Run a scenario (streaming to output, if given) with a progress bar on a terminal."""
     long_run = spec.duration > 60_000.0  # ≳ 1–2 s of wall time
     if quiet or not sys.stderr.isatty() or spec.method == "reference" or not long_run:
-        return spec.run(output=output)
+        return spec.run(output=output, overwrite=overwrite)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("run", total=spec.duration)
         return spec.run(progress=lambda t, _total: bar.update(task, completed=t),
-                        output=output)
+                        output=output, overwrite=overwrite)
 
 
 @app.command()
@@ -480,15 +540,15 @@ def nmodl(preset_name: str = typer.Option("cortical", "--preset", help="Preset n
     from nakpump.storage import atomic_write, check_output_path
 
     if output is not None:
-        check_output_path(output, "--output")
-        if output.exists() and not overwrite:
-            raise SpecError("--output", str(output), "a path with no file yet (or --overwrite)")
+        check_output_path(output, "--output", overwrite=overwrite, inputs=mechanism,
+                          suffixes=(".mod",))
     _load_mechanisms(mechanism)
     text = pump_mod(preset(preset_name, **_overrides(set_)))
     if output is None:
         typer.echo(text, nl=False)
         return
-    atomic_write(output, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(output, lambda tmp: Path(tmp).write_text(text), field="--output",
+                 overwrite=overwrite)
     typer.echo(f"written: {output}")
 
 
@@ -497,21 +557,24 @@ def nmodl(preset_name: str = typer.Option("cortical", "--preset", help="Preset n
 def plot(result: Path = typer.Argument(..., help="A NetCDF result."),
          output: Path | None = typer.Option(None, "-o", "--output", help="PNG to write "
                                                                             "(default: beside "
-                                                                            "the result).")
+                                                                            "the result)."),
+         overwrite: bool = typer.Option(False, "--overwrite",
+                                        help="Replace an existing figure file.")
          ) -> None:
     """The standard figure of a result: V with E_Na and E_K, concentrations, pump, ATP
     (for a population: spike raster, rate and final [Na+]i per cell).
 
     Example: nakpump plot ouabain.nc -o ouabain.png
     """
-    from nakpump.plotting import plot_axon, plot_population, plot_result
+    from nakpump.plotting import plot_axon, plot_population, plot_result, save_figure
     from nakpump.storage import check_output_path, load_netcdf
 
     out = output if output is not None else result.with_suffix(".png")
-    check_output_path(out, "--output")
+    check_output_path(out, "--output", overwrite=overwrite, inputs=[result],
+                      suffixes=FIGURE_SUFFIXES)
     ds = load_netcdf(result)
     draw = plot_population if "cell" in ds.dims else plot_axon if "x" in ds.dims else plot_result
-    draw(ds, out)
+    save_figure(draw(ds), out, overwrite=overwrite)
     typer.echo(f"written: {out}")
 
 

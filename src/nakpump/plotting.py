@@ -246,11 +246,14 @@ def plot_population(ds, path: str | os.PathLike | None = None, *, title: str | N
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, dpi: float = 150.0) -> Path:
-    """Save a figure atomically; the format follows the suffix (PNG if none)."""
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: float = 150.0, *,
+                overwrite: bool = True) -> Path:
+    """Save a figure atomically (an existing file is replaced unless overwrite is off);
+    the format follows the suffix (PNG if none)."""
     out = Path(path)
     fmt = out.suffix.lstrip(".").lower() or "png"
-    return atomic_write(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+    return atomic_write(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi),
+                        overwrite=overwrite)
 
 
 def plot_axon(ds, path: str | os.PathLike | None = None, *, title: str | None = None,

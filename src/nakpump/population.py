@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -51,7 +52,8 @@ from nakpump.engine.layout import (
     V,
 )
 from nakpump.engine.population import compact_spikes, integrate_population
-from nakpump.errors import SpecError
+from nakpump.errors import IntegrationError, RunInterrupted, SpecError
+from nakpump.interrupt import stop_requested
 from nakpump.model.spec import (
     CellSpec,
     parameter_names,
@@ -65,13 +67,16 @@ from nakpump.results import (
     variable_attrs,
 )
 from nakpump.simulate import (
+    N_CHUNKS,
     check_run,
     columns,
+    fault_error,
+    faulty,
     observables,
     state_aliases,
     steps_per_sample,
 )
-from nakpump.storage import ResultStream, check_output_path, open_result
+from nakpump.storage import NETCDF_SUFFIXES, ResultStream, check_output_path, open_result
 
 PROTOCOL_FIELD = re.compile(r"^protocol\[(\d+)\]\.(\w+)$")
 STARTS = ("stored", "rest")
@@ -263,6 +268,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                         record: Sequence[str] | None = None,
                         record_interval: float | None = None, threshold: float = 0.0,
                         threads: int | None = None, output: str | os.PathLike | None = None,
+                        overwrite: bool = False,
                         progress: Callable[[float, float], None] | None = None,
                         scenario: str | None = None) -> xr.Dataset:
     """Simulate n cells of one specification for duration (ms); return one Dataset.
@@ -280,7 +286,9 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     dt); default DEFAULT_RECORD for n ≤ 1000, [] (spikes and summaries only)
     above. threads: numba threads (default: all).
     output: a NetCDF path to stream to (memory then stays flat in simulated
-    time); the Dataset returned is read lazily from it.
+    time); the Dataset returned is read lazily from it. overwrite, faults and
+    interruption as in simulate: a fault stops the run, naming the variable, the
+    cell (its index) and the time; what was streamed is set aside, never put at output.
 
     The Dataset has dims cell, time and spike: recorded variables (cell, time);
     spike_time and spike_cell (spike; in order of time, then cell); per cell:
@@ -299,7 +307,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                                 or not 1 <= threads <= max_threads):
         raise SpecError("threads", threads, f"a whole number from 1 to {max_threads}")
     if output is not None:
-        output = check_output_path(output)
+        output = check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     parameters = dict(parameters or {})
     shared = list(protocol)
     per_cell_protocols = bool(shared) and not all(isinstance(e, EVENT_TYPES) for e in shared)
@@ -347,8 +355,8 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     }
     if scenario is not None:
         attrs["scenario"] = scenario
-    chunks = _chunks(table, n_steps, dt, duration, rec_every, rec_idx, threshold, threads,
-                     n_chunks=50 if progress is not None else 1)
+    chunks = _checked(_chunks(table, n_steps, dt, duration, rec_every, rec_idx, threshold,
+                              threads, n_chunks=N_CHUNKS), table, duration, cell.name)
 
     def per_cell_vars() -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         out = {}
@@ -383,14 +391,24 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         coords = {"cell": ("cell", np.arange(n), {"long_name": "cell index"}),
                   "time": ("time", sampled, variable_attrs("time"))}
         return xr.Dataset(data, coords=coords, attrs=attrs)
-    with ResultStream(output, names, n_cells=n) as stream:
+    with ResultStream(output, names, n_cells=n, overwrite=overwrite) as stream:
         counts = np.zeros(n, dtype=np.int64)
-        for t_done, (sampled, rec, spikes, spike_cells) in chunks:
-            stream.append(sampled, columns(names, rec_names, rec, aliases), spikes,
-                          spike_cells)
-            counts += np.bincount(spike_cells, minlength=n)
-            if progress is not None:
-                progress(t_done, duration)
+        t_done = 0.0
+        try:
+            for t_done, (sampled, rec, spikes, spike_cells) in chunks:
+                stream.append(sampled, columns(names, rec_names, rec, aliases), spikes,
+                              spike_cells)
+                counts += np.bincount(spike_cells, minlength=n)
+                if progress is not None:
+                    progress(t_done, duration)
+        except (IntegrationError, KeyboardInterrupt) as exc:
+            if not isinstance(exc, IntegrationError | RunInterrupted):
+                exc = RunInterrupted(t_done, duration, signal.SIGINT)
+            if t_done > 0.0:
+                status = "failed" if isinstance(exc, IntegrationError) else "interrupted"
+                exc.saved = stream.abandon(status, {**attrs, "completed_ms": t_done,
+                                                    "error": str(exc)})
+            raise exc from None
         attrs["timing"] = json.dumps({"setup_s": setup_s,
                                       "run_s": time.perf_counter() - clock - setup_s})
         table.release()
@@ -401,6 +419,21 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         attrs["conservation"] = json.dumps(report)
         stream.finish(attrs)
     return open_result(output)
+
+
+def _checked(chunks, table: _Table, duration: float, cell_name: str):
+    """The chunks, each after a check of every cell's state (IntegrationError naming the
+    first faulty cell: a value not finite, a concentration or volume ≤ 0, |V| > V_BOUND);
+    RunInterrupted after a chunk if a signal asked the run to stop."""
+    for chunk in chunks:
+        bad = faulty(table.y)
+        if bad.any():
+            c = int(np.argmax(bad))
+            raise fault_error(table.y[c], chunk[0], f"{cell_name} #{c}")
+        yield chunk
+        signum = stop_requested()
+        if signum is not None:
+            raise RunInterrupted(chunk[0], duration, signum)
 
 
 def _spike_vars(spikes, spike_cells):

@@ -126,11 +126,12 @@ class Scenario:
     population: PopulationSpec | None = None  # many cells (population.py)
 
     def run(self, progress: Callable[[float, float], None] | None = None,
-            output: str | os.PathLike | None = None) -> xr.Dataset:
+            output: str | os.PathLike | None = None, overwrite: bool = False) -> xr.Dataset:
         """Simulate; the result carries this scenario in attrs["scenario"].
 
         progress(t_done, duration) (ms) is called between chunks; with output (a
-        NetCDF path) the recording streams to disk and the result is read from it.
+        NetCDF path) the recording streams to disk and the result is read from it
+        (an existing file is replaced only with overwrite, and only by a finished run).
         """
         if self.population is not None:
             n, values = self.population.draw()
@@ -138,13 +139,14 @@ class Scenario:
                 self.cell, self.duration, self.protocol, n=n, parameters=values,
                 start=self.population.start, dt=self.dt, scheme=self.scheme, record=self.record,
                 record_interval=self.record_interval, threshold=self.threshold,
-                threads=self.population.threads, output=output, progress=progress,
+                threads=self.population.threads, output=output, overwrite=overwrite,
+                progress=progress,
                 scenario=json.dumps(self.to_dict()))
         ds = simulate(self.cell, self.duration, self.protocol, method=self.method, dt=self.dt,
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
                       atol=self.atol, scheme=self.scheme, h_max=self.h_max, progress=progress,
-                      scenario=json.dumps(self.to_dict()), output=output)
+                      scenario=json.dumps(self.to_dict()), output=output, overwrite=overwrite)
         return ds
 
     def to_dict(self) -> dict[str, Any]:
@@ -262,18 +264,20 @@ class AxonScenario:
     method: str = "fixed"
 
     def run(self, progress: Callable[[float, float], None] | None = None,
-            output: str | os.PathLike | None = None) -> xr.Dataset:
+            output: str | os.PathLike | None = None, overwrite: bool = False) -> xr.Dataset:
         """Simulate (progress is not reported: axon runs are short); with output, also
-        write the result to that NetCDF file."""
+        write the result to that NetCDF file (checked before the run)."""
         from nakpump.axon import simulate_axon
-        from nakpump.storage import save_netcdf
+        from nakpump.storage import NETCDF_SUFFIXES, check_output_path, save_netcdf
 
+        if output is not None:
+            check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
         ds = simulate_axon(self.axon, self.duration, self.protocol, dt=self.dt,
                            scheme=self.scheme, record=self.record,
                            record_interval=self.record_interval, threshold=self.threshold,
                            scenario=json.dumps(self.to_dict()))
         if output is not None:
-            save_netcdf(ds, output)
+            save_netcdf(ds, output, overwrite=overwrite)
         return ds
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import signal
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -28,6 +29,9 @@ from nakpump.engine.layout import (
     ATOL_SCALE,
     CL_O,
     D_OUABAIN,
+    D_STIM_CL,
+    D_STIM_K,
+    D_STIM_NA,
     ERROR_CONTROLLED,
     N_STATE,
     NA_I,
@@ -36,14 +40,16 @@ from nakpump.engine.layout import (
     P_N_LIVE,
     P_SCHEME,
     STATE_NAMES,
+    VOL_I,
     V,
 )
 from nakpump.engine.reference import integrate_reference
-from nakpump.errors import IntegrationError, SpecError
+from nakpump.errors import IntegrationError, RunInterrupted, SpecError
+from nakpump.interrupt import stop_requested
 from nakpump.model.spec import CellSpec, _check_number, spec_to_dict
 from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
-from nakpump.storage import ResultStream, check_output_path, open_result
+from nakpump.storage import NETCDF_SUFFIXES, ResultStream, check_output_path, open_result
 
 METHODS = ("auto", "fixed", "adaptive", "doubling", "reference")
 DEFAULT_RTOL = 1e-6  # "adaptive": 0.02 ms spike-time error over 60 s of bursting (docs)
@@ -57,13 +63,14 @@ DEFAULT_RECORD = ("v", "m", "h", "n", "na_i", "k_i", "cl_i", "na_o", "k_o", "cl_
 TISSUE_RECORD = ("k_buffer", "k_glia", "bath_na", "bath_k", "bath_cl")
 MAX_DEFAULT_SAMPLES = 200_000
 AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
-N_CHUNKS = 50  # a run with a progress callback reports this often
+N_CHUNKS = 50  # a run is integrated (checked, reported on, interruptible) in this many chunks
+V_BOUND = 1000.0  # mV: no membrane holds this; a run beyond it has gone wrong
 STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
 
 def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks):
     """Run the fixed-step kernel in chunks on the recording grid; yield each chunk's
-    (t_end, sample times, observables, audited full states, spike times)."""
+    (t_end, sample times, observables, audited full states, spike times, audit times)."""
     duration = seg_t[-1]
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
     audit_every = max(1, math.ceil(n_steps / AUDIT_SAMPLES))
@@ -85,8 +92,9 @@ def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunk
         # segment that starts then (as in a run in one piece).
         last = n_rec if k1 == n_steps else n_rec - 1
         first = 0 if i == 0 else 1  # audits (states only) keep the previous chunk's end
+        a_t = np.minimum(k0 + np.minimum(np.arange(n_audit) * audit_every, n), n_steps) * dt
         yield (t1, rec_t[:last], rec_out[:last], audit[first:n_audit],
-               spk[:min(n_spk, spk.size)])
+               spk[:min(n_spk, spk.size)], np.minimum(a_t[first:], duration))
 
 
 class _Grid:
@@ -163,7 +171,7 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
         n_rec = int(clock[kernel.C_REC]) - k_rec
         n_aud = int(clock[kernel.C_AUDIT]) - k_audit
         yield (min(clock[kernel.C_T], grid.duration), rec_t[:n_rec], rec_out[:n_rec],
-               audit[:n_aud], spk[:min(n_spk, spk.size)])
+               audit[:n_aud], spk[:min(n_spk, spk.size)], a_t[:n_aud])
         if clock[kernel.C_SEG] >= seg_t.size - 1:
             break
 
@@ -181,6 +189,51 @@ def _culprits(y: np.ndarray, p: np.ndarray, d: np.ndarray) -> list[str]:
     rate = np.abs(f[moving]) / (np.abs(y[moving]) + np.array(ATOL_SCALE)[moving])
     j = moving[int(np.argmax(rate))]
     return [f"{STATE_NAMES[j]} changing fastest (d{STATE_NAMES[j]}/dt = {f[j]:.3g} per ms)"]
+
+
+def faulty(states: np.ndarray) -> np.ndarray:
+    """Which full states (…, N_STATE) have left the physical range: a value not finite, a
+    concentration or volume ≤ 0, |V| > V_BOUND."""
+    return (~np.isfinite(states).all(axis=-1) | (states[..., NA_I:CL_O + 1] <= 0.0).any(axis=-1)
+            | (states[..., VOL_I] <= 0.0) | (np.abs(states[..., V]) > V_BOUND))
+
+
+def fault_error(y: np.ndarray, t: float, cell_name: str,
+                drive: np.ndarray | None = None) -> IntegrationError:
+    """The IntegrationError for a faulty state y at time t (ms), naming each variable out
+    of range and, with the protocol's drive then, a stimulus that was on."""
+    culprits = [f"{name} = {value}" for name, value in zip(STATE_NAMES, y)
+                if not np.isfinite(value)]
+    culprits += [f"{STATE_NAMES[i]} = {y[i]:.4g} mM ≤ 0" for i in range(NA_I, CL_O + 1)
+                 if y[i] <= 0.0]
+    if y[VOL_I] <= 0.0:
+        culprits.append(f"vol_i = {y[VOL_I]:.4g} (relative) ≤ 0")
+    if abs(y[V]) > V_BOUND:
+        culprits.append(f"v = {y[V]:.4g} mV beyond ±{V_BOUND:g} mV")
+    cause = ""
+    if drive is not None:
+        carriers = [f"{drive[k]:g} µA/cm² carried by {ion}"
+                    for k, ion in ((D_STIM_NA, "Na+"), (D_STIM_K, "K+"), (D_STIM_CL, "Cl−"))
+                    if drive[k] != 0.0]
+        cause = f", with a stimulus of {' and '.join(carriers)} on" if carriers else ""
+    return IntegrationError(t, cell_name, culprits,
+                            what=f"the state left the physical range{cause}")
+
+
+def _checked(chunks, seg_t, seg_d, duration, cell_name):
+    """The chunks, each checked for faults (IntegrationError) before it is used; after each,
+    RunInterrupted if a signal asked the run to stop (interrupt.graceful_signals)."""
+    for chunk in chunks:
+        bad = faulty(chunk[3])
+        if bad.any():
+            j = int(np.argmax(bad))
+            t = float(chunk[5][j])
+            k = int(np.searchsorted(seg_t, t, side="right")) - 1
+            raise fault_error(chunk[3][j], t, cell_name, seg_d[max(0, min(k, len(seg_d) - 1))])
+        yield chunk
+        signum = stop_requested()
+        if signum is not None:
+            raise RunInterrupted(chunk[0], duration, signum)
 
 
 def _warn_spikes(n_spk, kept, t0, t1):
@@ -263,7 +316,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
              record_interval: float | None = None, threshold: float = 0.0,
              solver: str = "LSODA", rtol: float | None = None, atol: float | None = None,
              h_max: float = 50.0, scheme: str = "strang",
-             output: str | os.PathLike | None = None,
+             output: str | os.PathLike | None = None, overwrite: bool = False,
              progress: Callable[[float, float], None] | None = None,
              scenario: str | None = None) -> xr.Dataset:
     """Simulate a cell for duration (ms) under a protocol; return a labelled Dataset.
@@ -286,7 +339,14 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     (default: dt, coarsened so that at most 200 000 samples are kept).
     threshold (mV): spike detection level (upward crossings).
     output: a NetCDF path; the recording is then streamed to it in chunks (memory
-    does not grow with the run) and the Dataset returned is read lazily from it.
+    does not grow with the run) and the Dataset returned is read lazily from it. An
+    existing file there is refused unless overwrite; it is replaced only by a finished
+    run (storage.Claim). A run that fails (IntegrationError) or is interrupted
+    (RunInterrupted) leaves what it streamed in STEM.failed.nc or STEM.interrupted.nc,
+    named by the error's `saved`.
+    Faults stop a run: after each chunk its full states are checked, and a value that
+    is not finite, a concentration or volume ≤ 0 or |V| > V_BOUND raises IntegrationError
+    naming the variables, the cell and the time.
     progress: called as progress(t_done, duration) (ms) between chunks.
     scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     The conservation report (conservation_report) is in attrs["conservation"].
@@ -306,7 +366,7 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     _check_number("atol", atol, lower=0.0)
     _check_number("h_max", h_max, lower=0.0, unit="ms")
     if output is not None:
-        output = check_output_path(output)
+        output = check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     names = tuple(default_record(cell) if record is None else record)
     # The requested observables; full states are kept separately on a coarser grid for
     # the conservation report.
@@ -343,11 +403,8 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         attrs["scenario"] = scenario
 
     grid = _Grid(duration, interval)
-    n_chunks = 1
-    if output is not None:
-        n_chunks = max(1, math.ceil(grid.size / STREAM_CHUNK))
-    if progress is not None:
-        n_chunks = max(n_chunks, N_CHUNKS)
+    # Chunks bound memory when streaming and let a signal stop the run between them.
+    n_chunks = max(N_CHUNKS, math.ceil(grid.size / STREAM_CHUNK))
     stats = {}
     if method == "fixed":
         chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks)
@@ -365,30 +422,42 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
                                                 np.concatenate((full, rec_idx)), threshold,
                                                 method=solver, rtol=rtol, atol=atol,
                                                 max_step=h_max)
-        chunks = iter([(duration, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes)])
+        chunks = iter([(duration, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes, times)])
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
                       "h_max": h_max, "nfev": int(nfev)}
 
     def finish_attrs(audit):
         integrator.update(stats)
         return {**attrs, "integrator": json.dumps(integrator),
-                "conservation": json.dumps(conservation_report(cell, audit))}
+                "conservation": json.dumps(conservation_report(cell, audit)),
+                "final_state": json.dumps(dict(zip(STATE_NAMES, audit[-1].tolist())))}
 
+    chunks = _checked(chunks, seg_t, seg_d, duration, cell.name)
     if output is None:
         parts = []
-        for t_done, *part in chunks:
+        for t_done, *part, _ in chunks:
             parts.append(part)
             if progress is not None:
                 progress(t_done, duration)
         time, rec, audit, spikes = (np.concatenate(col) for col in zip(*parts))
         return build_dataset(time=time, columns=columns(names, rec_names, rec, aliases),
                              spikes=spikes, attrs=finish_attrs(audit))
-    with ResultStream(output, names) as stream:
-        audits = []
-        for t_done, time, rec, audit, spikes in chunks:
-            stream.append(time, columns(names, rec_names, rec, aliases), spikes)
-            audits.append(audit)
-            if progress is not None:
-                progress(t_done, duration)
+    with ResultStream(output, names, overwrite=overwrite) as stream:
+        audits, t_done = [], 0.0
+        try:
+            for t_done, time, rec, audit, spikes, _ in chunks:
+                stream.append(time, columns(names, rec_names, rec, aliases), spikes)
+                audits.append(audit)
+                if progress is not None:
+                    progress(t_done, duration)
+        except (IntegrationError, KeyboardInterrupt) as exc:
+            if not isinstance(exc, IntegrationError | RunInterrupted):
+                exc = RunInterrupted(t_done, duration, signal.SIGINT)
+            if audits:
+                status = "failed" if isinstance(exc, IntegrationError) else "interrupted"
+                exc.saved = stream.abandon(status, {**finish_attrs(np.concatenate(audits)),
+                                                    "completed_ms": t_done,
+                                                    "error": str(exc)})
+            raise exc from None
         stream.finish(finish_attrs(np.concatenate(audits)))
     return open_result(output)

@@ -1,0 +1,34 @@
+"""Running the console script as a user does, and what a clean refusal looks like."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(sys.executable).parent / "nakpump"  # the console script pip installed
+
+
+def command(*args) -> list[str]:
+    """The command line that runs `nakpump args…` (python -m nakpump.cli where the console
+    script is not installed)."""
+    if SCRIPT.exists():
+        return [str(SCRIPT), *args]
+    return [sys.executable, "-m", "nakpump.cli", *args]
+
+
+def nakpump(*args, cwd=None):
+    """Run the installed console script; the finished process."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(command(*args), capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=600)
+
+
+def assert_clean_error(proc, *fragments, status=2):
+    """One line on stderr (no traceback), exit status `status`, each fragment in the line."""
+    assert proc.returncode == status, proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith(
+        "nakpump: warning:")]
+    assert len(lines) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in proc.stderr, proc.stderr
