@@ -102,13 +102,20 @@ def _overrides(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        name = name.strip()
+        name, value = name.strip(), value.strip()
         if not sep or not name:
             raise SpecError("--set", item, "NAME=VALUE, e.g. --set 'ions.k_o=8 mM'")
-        unit = parameter_unit(name)
-        out[name] = value.strip() if unit is None else parse_quantity(value.strip(), unit,
-                                                                      name)
+        if name == "published":
+            raise SpecError("--set published", value, "the --published option")
+        unit = "mV" if name == "v_rest" else parameter_unit(name)
+        if unit is not None:
+            out[name] = parse_quantity(value, unit, name)
+        elif value.lower() in ("true", "false"):  # the switches (pump_electrogenic, …)
+            out[name] = value.lower() == "true"
+        else:
+            out[name] = value
     return out
+
 
 
 # --mechanism on every command that builds a cell
@@ -444,8 +451,8 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         else:
             f = summary["final"]
             typer.echo(f"{summary['preset']}: {summary['duration_ms']:g} ms, "
-                       f"{summary['n_spikes']} spikes; final V {f['v_mV']:.2f} mV, "
-                       f"[Na+]i {f['na_i_mM']:.3f} mM, [K+]i {f['k_i_mM']:.3f} mM")
+                       f"{summary['n_spikes']} spikes; final V {_num(f['v_mV'], 2)} mV, "
+                       f"[Na+]i {_num(f['na_i_mM'], 3)} mM, [K+]i {_num(f['k_i_mM'], 3)} mM")
             if "volume_relative" in f:
                 typer.echo(f"cell volume {100 * (f['volume_relative'] - 1):+.2f} % of the "
                            f"initial")
@@ -460,6 +467,11 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         typer.echo(_conservation_line(c))
         if output is not None:
             typer.echo(f"written: {output}")
+
+
+def _num(value: float | None, digits: int) -> str:
+    """A number for the summary line; "not recorded" for None."""
+    return "(not recorded)" if value is None else f"{value:.{digits}f}"
 
 
 def _conservation_line(c: dict[str, Any]) -> str:
@@ -585,10 +597,16 @@ def presets(ctx: typer.Context,
     """Each preset with a one-line description and its sources."""
     if ctx.invoked_subcommand is not None:
         return
+    from nakpump.model.axon import AXON_PRESETS
     from nakpump.model.presets import PRESETS
 
-    rows = [{"name": name, "summary": p.summary, "source": p.cell.source}
+    rows = [{"name": name, "kind": "cell", "summary": p.summary, "source": p.cell.source}
             for name, p in PRESETS.items()]
+    for name, make in AXON_PRESETS.items():
+        axon = make()
+        rows.append({"name": name, "kind": "axon",
+                     "summary": (axon.description or axon.name).split(". ")[0],
+                     "source": axon.source})
     if as_json:
         _print_json(rows)
         return
@@ -604,9 +622,13 @@ def presets_show(name: str = typer.Argument(..., help="Preset name."),
 
     Example: nakpump presets show cortical
     """
+    from nakpump.model.axon import AXON_PRESETS
     from nakpump.model.presets import preset
     from nakpump.model.spec import parameter_names, parameter_unit
 
+    if name in AXON_PRESETS:
+        raise SpecError("presets show", name, "a cell preset (an axon's membrane is its "
+                                              "'membrane': see nakpump presets show cortical)")
     cell = preset(name)
     params = {}
     for pname in parameter_names(cell):

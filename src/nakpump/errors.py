@@ -10,7 +10,21 @@ class SpecError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field} = {value!r} is not allowed: {allowed}")
+        super().__init__(f"{_clip(str(field), 80)} = {_clip(_show(value), 120)} is not "
+                         f"allowed: {_clip(allowed, 600)}")
+
+
+def _show(value: object) -> str:
+    """repr of a value, numpy scalars as the plain numbers they hold."""
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()
+    return repr(value)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, saying how long it was: one error, one short line."""
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 class IntegrationError(RuntimeError):

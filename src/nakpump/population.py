@@ -41,6 +41,7 @@ from nakpump.engine.layout import (
     K_I,
     K_O,
     N_DRIVE,
+    N_PARAM,
     N_STATE,
     NA_I,
     NA_O,
@@ -68,7 +69,9 @@ from nakpump.results import (
 )
 from nakpump.simulate import (
     N_CHUNKS,
+    check_memory,
     check_run,
+    check_steps,
     columns,
     fault_error,
     faulty,
@@ -325,6 +328,7 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
                   (DEFAULT_RECORD if n <= SPIKES_ONLY_ABOVE else ()))
     aliases = state_aliases(cell)
     rec_names, rec_idx = observables([aliases.get(n, n) for n in names])
+    check_steps(duration, dt, "dt")
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
     if record_interval is not None:
         rec_every = steps_per_sample(record_interval, dt)
@@ -332,6 +336,12 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
         rec_every = max(1, math.ceil(n_steps * n * len(rec_names) / MAX_DEFAULT_VALUES))
     else:
         rec_every = n_steps
+    # the cells' state, parameters and work space; the recording unless it is streamed
+    check_memory(n * (2 * N_STATE + N_PARAM + 64), "cells' state", "cells", n,
+                 "fewer cells per run: split the population")
+    if output is None:
+        check_memory(n * (n_steps / rec_every + 2) * len(rec_names), "recording",
+                     "record_interval", record_interval)
 
     clock = time.perf_counter()
     table = _build_table(cell, n, duration, protocols, proto_index, per_cell, proto_cols, start,
@@ -432,7 +442,7 @@ def _checked(chunks, table: _Table, duration: float, cell_name: str):
             raise fault_error(table.y[c], chunk[0], f"{cell_name} #{c}")
         yield chunk
         signum = stop_requested()
-        if signum is not None:
+        if signum is not None and chunk[0] < duration:  # a finished run is kept whole
             raise RunInterrupted(chunk[0], duration, signum)
 
 

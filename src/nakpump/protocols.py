@@ -68,6 +68,10 @@ class Stimulus:
             raise SpecError("stimulus.ion", self.ion, f"one of {', '.join(IONS)}")
 
 
+MAX_TRAIN_HZ = 5000.0  # Hz: a 0.2 ms period, faster than any neuron can follow
+MAX_PULSES = 1_000_000  # pulses in one train: two protocol segments each
+
+
 @dataclass(frozen=True, kw_only=True)
 class PulseTrain:
     """Rectangular current pulses (µA/cm²) of `width` ms at `frequency` Hz from start (ms).
@@ -85,7 +89,8 @@ class PulseTrain:
 
     def __post_init__(self) -> None:
         _check_number("pulse_train.amplitude", self.amplitude, unit="µA/cm²")
-        _check_number("pulse_train.frequency", self.frequency, lower=0.0, unit="Hz")
+        _check_number("pulse_train.frequency", self.frequency, lower=0.0, upper=MAX_TRAIN_HZ,
+                      unit="Hz; no neuron follows a faster train")
         _check_number("pulse_train.width", self.width, lower=0.0, upper=1000.0 / self.frequency,
                       unit="ms, at most one period")
         _check_window("pulse_train", self.start, self.stop)
@@ -97,16 +102,22 @@ class PulseTrain:
             raise SpecError("pulse_train.n_pulses", self.n_pulses, "a whole number ≥ 1")
         if self.ion is not None and self.ion not in IONS:
             raise SpecError("pulse_train.ion", self.ion, f"one of {', '.join(IONS)}")
+        if self.count() > MAX_PULSES:
+            raise SpecError("pulse_train", f"{self.count()} pulses",
+                            f"at most {MAX_PULSES} pulses in a train (each is a protocol "
+                            f"segment); a constant Stimulus drives a cell as steadily")
+
+    def count(self) -> int:
+        """How many pulses the train has."""
+        if self.n_pulses is not None:
+            return self.n_pulses
+        return max(0, math.ceil((self.stop - self.start) * self.frequency / 1000.0 - 1e-9))
 
     def pulses(self) -> list[Stimulus]:
         """The train as individual Stimulus events."""
         period = 1000.0 / self.frequency
-        if self.n_pulses is not None:
-            count = self.n_pulses
-        else:
-            count = max(0, math.ceil((self.stop - self.start) / period - 1e-9))
         out = []
-        for k in range(count):
+        for k in range(self.count()):
             t0 = self.start + k * period
             t1 = t0 + self.width
             if self.stop is not None:
@@ -269,6 +280,8 @@ def base_drive(cell: CellSpec) -> np.ndarray:
 
 def expand(events: Sequence[Event]) -> list[Event]:
     """Pulse trains replaced by their pulses; everything else kept."""
+    if isinstance(events, EVENT_TYPES) or not isinstance(events, (list, tuple)):
+        raise SpecError("protocol", events, "a list of events, e.g. [Stimulus(amplitude=5.0)]")
     out: list[Event] = []
     for i, ev in enumerate(events):
         if not isinstance(ev, EVENT_TYPES):

@@ -85,6 +85,9 @@ def grid_axis(name: str, spec: Any) -> np.ndarray:
     return np.array([_number(f"{field}[{i}]", v) for i, v in enumerate(spec)])
 
 
+MAX_CELLS = 10**9  # a population's state alone is then ~1 TB
+
+
 def population_parameters(n: int | None, distributions: Mapping[str, Any],
                           sweep: Mapping[str, Any], seed: int | None
                           ) -> tuple[int, dict[str, np.ndarray]]:
@@ -107,6 +110,10 @@ def population_parameters(n: int | None, distributions: Mapping[str, Any],
         grid = np.array(list(itertools.product(*axes.values())))  # last name fastest
         for j, name in enumerate(axes):
             out[name] = np.repeat(grid[:, j], n // points)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise SpecError("population.seed", seed, "a whole number ≥ 0 (or none)")
+    if n > MAX_CELLS:
+        raise SpecError("population.cells", n, f"at most {MAX_CELLS:.0e} cells in one run")
     rng = np.random.default_rng(seed)
     for name in sorted(distributions):
         out[name] = draw(name, distributions[name], n, rng)

@@ -381,6 +381,8 @@ def scenario_from_dict(data: dict[str, Any], base: str | os.PathLike | None = No
     _load_mechanism_files(data, base)
     from nakpump.model.axon import AXON_PRESETS
 
+    if "preset" in data and not isinstance(data["preset"], str):
+        raise SpecError("preset", data["preset"], "a preset's name (text), e.g. \"cortical\"")
     if data.get("preset") in AXON_PRESETS:
         return _axon_scenario(data)
     for key, value in data.items():
@@ -429,13 +431,19 @@ def scenario_from_dict(data: dict[str, Any], base: str | os.PathLike | None = No
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Read a TOML scenario file; errors name the file and the offending key."""
+    if os.path.isdir(path):
+        raise SpecError("scenario", str(path), "a TOML file, not a directory")
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise SpecError("scenario", str(path), "an existing TOML file") from None
+    except UnicodeDecodeError:
+        raise SpecError("scenario", str(path), "a TOML text file in UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError("scenario", str(path), f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise SpecError("scenario", str(path), "TOML nested to a sane depth") from None
     return scenario_from_dict(data, base=os.path.dirname(os.path.abspath(path)))
 
 
@@ -443,4 +451,9 @@ def scenario_of_result(ds: xr.Dataset) -> Scenario:
     """The scenario a saved result was made from."""
     if "scenario" not in ds.attrs:
         raise SpecError("result", ds.attrs.get("title"), "a result written by 'nakpump run'")
-    return scenario_from_dict(json.loads(ds.attrs["scenario"]))
+    try:
+        data = json.loads(ds.attrs["scenario"])
+    except (TypeError, ValueError, RecursionError):
+        raise SpecError("result's scenario attribute", ds.attrs["scenario"],
+                        "the JSON scenario 'nakpump run' wrote") from None
+    return scenario_from_dict(data)

@@ -65,6 +65,8 @@ MAX_DEFAULT_SAMPLES = 200_000
 AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly spaced
 N_CHUNKS = 50  # a run is integrated (checked, reported on, interruptible) in this many chunks
 V_BOUND = 1000.0  # mV: no membrane holds this; a run beyond it has gone wrong
+MAX_DURATION = 1e10  # ms (116 days)
+MAX_STEPS = 1e10  # fixed steps (or h_max steps) in one run: beyond it a run never ends
 STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
 
@@ -232,7 +234,7 @@ def _checked(chunks, seg_t, seg_d, duration, cell_name):
             raise fault_error(chunk[3][j], t, cell_name, seg_d[max(0, min(k, len(seg_d) - 1))])
         yield chunk
         signum = stop_requested()
-        if signum is not None:
+        if signum is not None and chunk[0] < duration:  # a finished run is kept whole
             raise RunInterrupted(chunk[0], duration, signum)
 
 
@@ -246,11 +248,37 @@ def check_run(cell: CellSpec, duration: float, dt: float, threshold: float,
     """The checks every run makes (simulate and simulate_population), SpecError if one fails."""
     if not isinstance(cell, CellSpec):
         raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
-    _check_number("duration", duration, lower=0.0, unit="ms")
+    _check_number("duration", duration, lower=0.0, upper=MAX_DURATION,
+                  unit="ms, at most about 116 days")
     _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
     _check_number("threshold", threshold, unit="mV")
     if scheme not in SCHEMES:
         raise SpecError("scheme", scheme, "one of " + ", ".join(SCHEMES))
+
+
+def check_steps(duration: float, step: float, field: str) -> None:
+    """SpecError if a run of duration (ms) in steps of `step` (ms) would never end."""
+    n = duration / step
+    if n > MAX_STEPS:
+        raise SpecError(field, step, f"a step giving at most {MAX_STEPS:.0e} steps for this "
+                                     f"run ({duration:g} ms / {step:g} ms = {n:.2g} steps: "
+                                     f"hours to years of computing)")
+
+
+def check_memory(n_values: float, what: str, field: str, value: object,
+                 advice: str = "record less, less often, or stream to a file with "
+                               "output=") -> None:
+    """SpecError (field = value) if holding n_values float64 values in memory would not
+    fit in half of this machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        total = 16 * 2**30
+    need = 8.0 * n_values
+    if need > total / 2:
+        raise SpecError(field, value, f"a value whose {what} fits in memory (it needs "
+                                     f"{need / 2**30:.3g} GiB, this machine has "
+                                     f"{total / 2**30:.3g} GiB; {advice})")
 
 
 def steps_per_sample(record_interval: float, dt: float) -> int:
@@ -384,6 +412,11 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     else:  # adaptive and reference runs sample on any grid
         _check_number("record_interval", record_interval, lower=0.0, unit="ms")
         rec_every, interval = 1, record_interval
+    check_steps(duration, dt if method == "fixed" else h_max, "dt" if method == "fixed"
+                else "h_max")
+    if output is None:
+        check_memory((duration / interval + 2) * (len(rec_names) + 1), "recording",
+                     "record_interval", record_interval)
 
     p = cell_parameters(cell)
     p[P_SCHEME] = 0.0 if scheme == "euler" else 1.0

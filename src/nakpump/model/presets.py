@@ -418,11 +418,15 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset(name: str, *, v_rest: float | None = None, published: bool = False,
+V_REST_RANGE = (-120.0, 0.0)  # mV: a resting potential the leaks can be calibrated to
+
+
+def preset(name: str, /, *, v_rest: float | str | None = None, published: bool = False,
            **overrides: Any) -> CellSpec:
     """The named cell, calibrated and at rest.
 
-    v_rest (mV) recalibrates the leaks (and pump scale) to rest there.
+    v_rest (mV, or a quantity such as "-60 mV") recalibrates the leaks (and pump
+    scale) to rest there, between V_REST_RANGE (mV).
     published=True gives a published model's own equations where they take
     shortcuts that nakpump's default form does not (Cressman 2009: pump current
     out of dV/dt, [K]i by electroneutrality, Cl− fixed), for faithful reproduction.
@@ -439,8 +443,17 @@ def preset(name: str, *, v_rest: float | None = None, published: bool = False,
         calibrate_leaks,
     )
 
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise SpecError("preset", name, "one of " + ", ".join(PRESETS))
+    if not isinstance(published, bool):
+        raise SpecError("published", published, "True or False")
+    if v_rest is not None:
+        from nakpump.quantities import parse_quantity
+
+        v_rest = parse_quantity(v_rest, "mV", "v_rest")
+        lo, hi = V_REST_RANGE
+        if not lo <= v_rest <= hi:
+            raise SpecError("v_rest", v_rest, f"a resting potential from {lo:g} to {hi:g} mV")
     entry = PRESETS[name]
     cell = entry.cell
     target = entry.v_rest if v_rest is None else v_rest
