@@ -148,11 +148,13 @@ def test_an_interrupted_api_run_sets_aside_what_it_streamed(tmp_path, cortical):
     assert set(state) >= {"v", "na_i", "k_i"} and np.isfinite(list(state.values())).all()
 
 
+LONG = ("run", "--preset", "cortical", "--duration", "1200s", "--method", "fixed", "--dt",
+        "0.01ms", "--stimulus", "3 uA/cm^2")  # ~10 s of computing, spiking throughout
+
+
 def _start_long_run(path):
-    """A cortical run of an hour streaming to path, once it has begun to write."""
-    proc = subprocess.Popen(command("run", "--preset", "cortical", "--duration", "3600s",
-                                    "--method", "fixed", "--dt", "0.01ms", "--stimulus",
-                                    "3 uA/cm^2", "-o", str(path), "--overwrite"),
+    """A 20-minute cortical run streaming to path, once it has begun to write."""
+    proc = subprocess.Popen(command(*LONG, "-o", str(path), "--overwrite"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not part_path(path).exists():
@@ -162,8 +164,17 @@ def _start_long_run(path):
     return proc
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The long run, never interrupted: what a resumed run must equal."""
+    out = tmp_path_factory.mktemp("whole") / "whole.nc"
+    assert nakpump(*LONG, "-o", str(out)).returncode == 0
+    return load_netcdf(out)
+
+
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signalled_run_stops_and_keeps_a_readable_file(tmp_path, sig, status):
+def test_a_signalled_run_stops_keeps_a_readable_file_and_resumes(tmp_path, uninterrupted,
+                                                                   sig, status):
     out = tmp_path / "long.nc"
     out.write_bytes(b"yesterday's result")
     proc = _start_long_run(out)
@@ -174,8 +185,17 @@ def test_a_signalled_run_stops_and_keeps_a_readable_file(tmp_path, sig, status):
     assert out.read_bytes() == b"yesterday's result"
     kept = load_netcdf(tmp_path / "long.interrupted.nc")
     assert kept.attrs["status"] == "interrupted"
-    assert kept.sizes["time"] > 0 and float(kept.time[-1]) <= kept.attrs["completed_ms"]
+    assert 0.0 < kept.attrs["completed_ms"] < 1.2e6
+    assert kept.sizes["time"] > 0 and float(kept.time[-1]) < kept.attrs["completed_ms"]
     assert not part_path(out).exists()
+    # --resume finishes it: the whole run, bit for bit (the fixed step, same steps)
+    proc = nakpump(*LONG, "-o", str(out), "--overwrite", "--resume")
+    assert proc.returncode == 0, proc.stderr
+    resumed = load_netcdf(out)
+    for name in uninterrupted.data_vars:
+        np.testing.assert_array_equal(resumed[name].values, uninterrupted[name].values)
+    np.testing.assert_array_equal(resumed.time.values, uninterrupted.time.values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.nc"]
 
 
 def test_after_sigkill_the_old_file_is_intact_and_the_next_run_cleans_up(tmp_path):
@@ -213,3 +233,47 @@ def test_run_summaries_say_what_is_conserved():
     assert "conservation: no ions tracked (fixed concentrations)" in proc.stdout
     proc = nakpump("run", "--preset", "cortical", "--duration", "5ms")
     assert "conservation (max relative error): na" in proc.stdout
+
+
+def test_a_run_split_in_two_equals_the_run_in_one_piece(cortical):
+    # the fixed step: bit for bit; the adaptive method (a fresh step at the split): spike
+    # times within a tolerance-sized error (docs/integrators.md: ~1e-6 ms at rtol 1e-8)
+    proto = [Stimulus(amplitude=3.0, start=100.0, stop=900.0),
+             nk.PumpBlock(start=400.0, stop=700.0)]  # both span the split at 500 ms
+    whole = nk.simulate(cortical, 1000.0, proto, method="fixed")
+    first = nk.simulate(cortical, 1000.0, proto, method="fixed", until=500.0)
+    second = nk.simulate(cortical, 1000.0, proto, method="fixed", initial=first)
+    assert second.time.values[0] == 500.0 and second.time.values[-1] == 1000.0
+    n = first.sizes["time"]
+    np.testing.assert_array_equal(second.v.values, whole.v.values[n - 1:])
+    np.testing.assert_array_equal(second.na_i.values, whole.na_i.values[n - 1:])
+    spikes = np.concatenate((first.spike_time.values, second.spike_time.values))
+    np.testing.assert_array_equal(spikes, whole.spike_time.values)
+    joined = nk.simulate(cortical, 1000.0, proto, method="fixed", initial=first, join=True)
+    for name in whole.data_vars:
+        np.testing.assert_array_equal(joined[name].values, whole[name].values)
+    tol = {"method": "adaptive", "rtol": 1e-8, "atol": 1e-8}
+    whole = nk.simulate(cortical, 1000.0, proto, **tol)
+    first = nk.simulate(cortical, 1000.0, proto, until=500.0, **tol)
+    second = nk.simulate(cortical, 1000.0, proto, initial=first, **tol)
+    spikes = np.concatenate((first.spike_time.values, second.spike_time.values))
+    assert spikes.size == whole.spike_time.size >= 10
+    assert np.max(np.abs(spikes - whole.spike_time.values)) < 1e-4
+    assert abs(float(second.na_i[-1] - whole.na_i[-1])) < 1e-8
+
+
+def test_from_continues_a_saved_result_on_the_command_line(tmp_path, hh):
+    first, second = tmp_path / "a.nc", tmp_path / "b.nc"
+    args = ("run", "--preset", "hh-1952", "--duration", "40ms", "--stimulus",
+            "10 uA/cm^2@5ms:35ms", "--method", "fixed")
+    assert nakpump("run", "--preset", "hh-1952", "--duration", "20ms", "--stimulus",
+                   "10 uA/cm^2@5ms:20ms", "--method", "fixed", "-o", str(first)).returncode == 0
+    proc = nakpump(*args, "--from", str(first), "-o", str(second))
+    assert proc.returncode == 0, proc.stderr
+    b = load_netcdf(second)
+    whole = nk.simulate(hh, 40.0, [Stimulus(amplitude=10.0, start=5.0, stop=35.0)],
+                        method="fixed")
+    assert float(b.time[0]) == 20.0 and b.attrs["start_ms"] == 20.0
+    np.testing.assert_array_equal(b.spike_time.values,
+                                  whole.spike_time.values[whole.spike_time.values > 20.0])
+    assert_clean_error(nakpump(*args, "--resume"), "--resume", "--output")

@@ -379,12 +379,22 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         overwrite: bool = typer.Option(False, "--overwrite",
                                        help="Replace existing output files (only once the "
                                             "run has finished)."),
+        from_: Path | None = typer.Option(None, "--from", help="Continue from the end of this "
+                                                               "result (its final state and "
+                                                               "time)."),
+        resume: bool = typer.Option(False, "--resume",
+                                    help="Finish the run interrupted on its way to --output "
+                                         "(from STEM.interrupted.nc beside it)."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")
         ) -> None:
     """Run a scenario file, a saved result's scenario, or a preset with options.
 
     Examples: nakpump run examples/ouabain.toml -o ouabain.nc
               nakpump run --preset hh-1952 --duration 50ms --stimulus "20 uA/cm^2@1ms:1.5ms"
+              nakpump run examples/ouabain.toml -o ouabain.nc --resume   (after Ctrl-C)
+
+    Exit status: 0 done, 2 bad input, 3 the run failed numerically (what it made is in
+    STEM.failed.nc), 130/143 stopped by SIGINT/SIGTERM (STEM.interrupted.nc; --resume).
     """
     from nakpump.scenario import load_scenario, scenario_of_result
     from nakpump.storage import (
@@ -400,7 +410,8 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                         "either a scenario file or --preset (not both)")
     # Every output is checked before anything runs (storage.check_output_path).
     check_outputs({"--output": output, "--csv": csv}, overwrite=overwrite,
-                  inputs=[scenario, *mechanism])
+                  inputs=[scenario, from_, *mechanism])
+    initial = _continued(from_, resume, output)
     if output is not None:
         check_output_path(output, "--output", overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     if csv is not None:
@@ -411,7 +422,8 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     if preset_name in AXON_PRESETS:
         refused = {"--csv": csv is not None, "--method": method != "auto",
                    "--rtol": rtol is not None, "--atol": atol is not None,
-                   "--published": published, "--mechanism": bool(mechanism)}
+                   "--published": published, "--mechanism": bool(mechanism),
+                   "--from/--resume": initial is not None}
         for option, given in refused.items():
             if given:
                 raise SpecError(option, "given", f"options an axon run uses (axon presets "
@@ -432,7 +444,10 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
                                    dt, published)
         spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
-    ds = _run_with_progress(spec, quiet=as_json, output=output, overwrite=overwrite)
+    ds = _run_with_progress(spec, quiet=as_json, output=output, overwrite=overwrite,
+                            initial=initial, join=resume)
+    if resume:  # its data are now in the output
+        _interrupted(output).unlink()
     if csv is not None:
         save_csv(ds, csv, overwrite=overwrite)
     summary = run_summary(ds, None if output is None else str(output))
@@ -519,18 +534,42 @@ def _echo_axon(summary: dict[str, Any]) -> None:
                + (f"; velocity {v:.3f} m/s" if v is not None else ""))
 
 
-def _run_with_progress(spec, quiet: bool, output, overwrite: bool):
+def _interrupted(output: Path) -> Path:
+    """Where an interrupted run to output keeps what it made (storage.Claim.set_aside)."""
+    return output.with_name(f"{output.stem}.interrupted{output.suffix}")
+
+
+def _continued(from_: Path | None, resume: bool, output: Path | None):
+    """The result a run continues (--from, or --resume's STEM.interrupted.nc), or None."""
+    from nakpump.storage import load_netcdf
+
+    if from_ is not None and resume:
+        raise SpecError("--from", str(from_), "not together with --resume")
+    if not resume:
+        return None if from_ is None else load_netcdf(from_)
+    if output is None:
+        raise SpecError("--resume", True, "with --output: the run to finish is the one that "
+                                          "was writing there")
+    kept = _interrupted(output)
+    if not kept.is_file():
+        raise SpecError("--resume", str(output), f"an output with an interrupted run beside "
+                                                 f"it ({kept.name} does not exist)")
+    return load_netcdf(kept)
+
+
+def _run_with_progress(spec, quiet: bool, output, overwrite: bool, initial=None,
+                       join: bool = False):
     """Run a scenario (streaming to output, if given) with a progress bar on a terminal."""
     long_run = spec.duration > 60_000.0  # ≳ 1–2 s of wall time
     if quiet or not sys.stderr.isatty() or spec.method == "reference" or not long_run:
-        return spec.run(output=output, overwrite=overwrite)
+        return spec.run(output=output, overwrite=overwrite, initial=initial, join=join)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("run", total=spec.duration)
         return spec.run(progress=lambda t, _total: bar.update(task, completed=t),
-                        output=output, overwrite=overwrite)
+                        output=output, overwrite=overwrite, initial=initial, join=join)
 
 
 @app.command()

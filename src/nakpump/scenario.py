@@ -126,13 +126,18 @@ class Scenario:
     population: PopulationSpec | None = None  # many cells (population.py)
 
     def run(self, progress: Callable[[float, float], None] | None = None,
-            output: str | os.PathLike | None = None, overwrite: bool = False) -> xr.Dataset:
+            output: str | os.PathLike | None = None, overwrite: bool = False,
+            initial: xr.Dataset | None = None, join: bool = False) -> xr.Dataset:
         """Simulate; the result carries this scenario in attrs["scenario"].
 
         progress(t_done, duration) (ms) is called between chunks; with output (a
         NetCDF path) the recording streams to disk and the result is read from it
         (an existing file is replaced only with overwrite, and only by a finished run).
+        initial, join: continue a result (simulate's initial and join).
         """
+        if self.population is not None and initial is not None:
+            raise SpecError("initial", "a population", "a single-cell run (populations do "
+                                                       "not continue from a result yet)")
         if self.population is not None:
             n, values = self.population.draw()
             return simulate_population(
@@ -146,7 +151,8 @@ class Scenario:
                       record=self.record, record_interval=self.record_interval,
                       threshold=self.threshold, solver=self.solver, rtol=self.rtol,
                       atol=self.atol, scheme=self.scheme, h_max=self.h_max, progress=progress,
-                      scenario=json.dumps(self.to_dict()), output=output, overwrite=overwrite)
+                      scenario=json.dumps(self.to_dict()), output=output, overwrite=overwrite,
+                      initial=initial, join=join)
         return ds
 
     def to_dict(self) -> dict[str, Any]:
@@ -264,9 +270,13 @@ class AxonScenario:
     method: str = "fixed"
 
     def run(self, progress: Callable[[float, float], None] | None = None,
-            output: str | os.PathLike | None = None, overwrite: bool = False) -> xr.Dataset:
+            output: str | os.PathLike | None = None, overwrite: bool = False,
+            initial: xr.Dataset | None = None, join: bool = False) -> xr.Dataset:
         """Simulate (progress is not reported: axon runs are short); with output, also
         write the result to that NetCDF file (checked before the run)."""
+        if initial is not None:
+            raise SpecError("initial", "an axon", "a single-cell run (axons do not continue "
+                                                  "from a result yet)")
         from nakpump.axon import simulate_axon
         from nakpump.storage import NETCDF_SUFFIXES, check_output_path, save_netcdf
 

@@ -70,14 +70,17 @@ MAX_STEPS = 1e10  # fixed steps (or h_max steps) in one run: beyond it a run nev
 STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
 
-def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks):
-    """Run the fixed-step kernel in chunks on the recording grid; yield each chunk's
-    (t_end, sample times, observables, audited full states, spike times, audit times)."""
+def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks,
+                  k_start=0):
+    """Run the fixed-step kernel in chunks on the recording grid from step k_start (a
+    continued run) to the end of the protocol (seg_t[-1], ms); yield each chunk's
+    (t_end, sample times, observables, audited full states, spike times, audit times, state
+    at t_end)."""
     duration = seg_t[-1]
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
-    audit_every = max(1, math.ceil(n_steps / AUDIT_SAMPLES))
-    per = max(rec_every, math.ceil(n_steps / n_chunks / rec_every) * rec_every)
-    bounds = [*range(0, n_steps, per), n_steps]
+    audit_every = max(1, math.ceil((n_steps - k_start) / AUDIT_SAMPLES))
+    per = max(rec_every, math.ceil((n_steps - k_start) / n_chunks / rec_every) * rec_every)
+    bounds = [*range(k_start, n_steps, per), n_steps]
     for i, (k0, k1) in enumerate(itertools.pairwise(bounds)):
         t0, t1 = k0 * dt, min(k1 * dt, duration)
         c_t, c_d = segments_between(seg_t, seg_d, float(t0), float(t1))
@@ -96,7 +99,7 @@ def _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunk
         first = 0 if i == 0 else 1  # audits (states only) keep the previous chunk's end
         a_t = np.minimum(k0 + np.minimum(np.arange(n_audit) * audit_every, n), n_steps) * dt
         yield (t1, rec_t[:last], rec_out[:last], audit[first:n_audit],
-               spk[:min(n_spk, spk.size)], np.minimum(a_t[first:], duration))
+               spk[:min(n_spk, spk.size)], np.minimum(a_t[first:], duration), y.copy())
 
 
 class _Grid:
@@ -173,7 +176,7 @@ def _adaptive_chunks(method, y, p, seg_t, seg_d, order, rtol, atol, h_max, grid,
         n_rec = int(clock[kernel.C_REC]) - k_rec
         n_aud = int(clock[kernel.C_AUDIT]) - k_audit
         yield (min(clock[kernel.C_T], grid.duration), rec_t[:n_rec], rec_out[:n_rec],
-               audit[:n_aud], spk[:min(n_spk, spk.size)], a_t[:n_aud])
+               audit[:n_aud], spk[:min(n_spk, spk.size)], a_t[:n_aud], y.copy())
         if clock[kernel.C_SEG] >= seg_t.size - 1:
             break
 
@@ -220,6 +223,35 @@ def fault_error(y: np.ndarray, t: float, cell_name: str,
         cause = f", with a stimulus of {' and '.join(carriers)} on" if carriers else ""
     return IntegrationError(t, cell_name, culprits,
                             what=f"the state left the physical range{cause}")
+
+
+def _shifted(chunks, t0: float):
+    """Chunks of a run on a clock from 0 moved to the continued clock (times + t0 ms)."""
+    for t_done, time, rec, audit, spikes, a_t, y_end in chunks:
+        yield t_done + t0, time + t0, rec, audit, spikes + t0, a_t + t0, y_end
+
+
+def continued_from(initial: xr.Dataset | None) -> tuple[float, np.ndarray | None]:
+    """(time in ms, full state) where a result to continue ended (or was interrupted);
+    (0, None) for None."""
+    if initial is None:
+        return 0.0, None
+    if not isinstance(initial, xr.Dataset) or "final_state" not in initial.attrs:
+        raise SpecError("initial", type(initial).__name__, "a single-cell result of "
+                                                           "nakpump.simulate to continue")
+    if initial.attrs.get("status") == "failed":
+        raise SpecError("initial", "a failed run", "a result whose run did not fail")
+    try:
+        state = json.loads(initial.attrs["final_state"])
+        y = np.array([float(state[name]) for name in STATE_NAMES])
+        t0 = float(initial.attrs["final_state_time_ms"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError("initial", "its final_state attribute", f"the full state a result of "
+                                                                f"this nakpump writes ({exc})") \
+            from None
+    if faulty(y) or not math.isfinite(t0) or t0 < 0.0:
+        raise SpecError("initial", "its final state", "a state within the physical range")
+    return t0, y
 
 
 def _checked(chunks, seg_t, seg_d, duration, cell_name):
@@ -346,7 +378,8 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
              h_max: float = 50.0, scheme: str = "strang",
              output: str | os.PathLike | None = None, overwrite: bool = False,
              progress: Callable[[float, float], None] | None = None,
-             scenario: str | None = None) -> xr.Dataset:
+             scenario: str | None = None, initial: xr.Dataset | None = None,
+             until: float | None = None, join: bool = False) -> xr.Dataset:
     """Simulate a cell for duration (ms) under a protocol; return a labelled Dataset.
 
     method: "auto" (default: "fixed" for runs up to 10 s, "adaptive" beyond,
@@ -375,6 +408,14 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     Faults stop a run: after each chunk its full states are checked, and a value that
     is not finite, a concentration or volume ≤ 0 or |V| > V_BOUND raises IntegrationError
     naming the variables, the cell and the time.
+    initial, until: a piece of a run. The run of `duration` (ms, its protocol's clock)
+    starts from the final state (attrs["final_state"]) of the result `initial` at its end
+    time t0 (default: from the start, 0), and stops at `until` (ms; default: duration).
+    simulate(cell, T, p, until=t) then simulate(cell, T, p, initial=that) joined equal
+    simulate(cell, T, p): bit for bit with "fixed" (t on the step grid), to the tolerance
+    with the error-controlled methods (each piece starts with a fresh step). With join,
+    the result holds initial's recording and spikes followed by this piece's: the whole
+    run, as if it had not been split (how `nakpump run --resume` finishes a run).
     progress: called as progress(t_done, duration) (ms) between chunks.
     scenario: a scenario (JSON) to store with the result (see nakpump.scenario).
     The conservation report (conservation_report) is in attrs["conservation"].
@@ -395,16 +436,31 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     _check_number("h_max", h_max, lower=0.0, unit="ms")
     if output is not None:
         output = check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
+    # The piece of the run made here: from t0 (0, or where `initial` ended) to t_end.
+    t0, y = continued_from(initial)
+    t_end = duration
+    if until is not None:
+        _check_number("until", until, lower=0.0, upper=duration, unit="ms, ≤ duration")
+        t_end = until
+    if t_end <= t0:
+        raise SpecError("until" if until is not None else "duration", t_end,
+                        f"a time after {t0:g} ms, where the continued run ended")
+    piece = t_end - t0
     names = tuple(default_record(cell) if record is None else record)
+    if join and (initial is None or set(names) != set(initial.data_vars) - {"spike_time"}):
+        raise SpecError("join", True, "a continued run (initial) that records what initial "
+                                      "recorded")
+    if join and record_interval is None:  # one run: one sampling grid
+        record_interval = float(initial.attrs["record_interval_ms"])
     # The requested observables; full states are kept separately on a coarser grid for
     # the conservation report.
     aliases = state_aliases(cell)
     rec_names, rec_idx = observables([aliases.get(n, n) for n in names])
     if record_interval is None and not names:  # spikes only: keep just the two ends
-        rec_every = max(1, math.ceil(duration / dt - 1e-9))
-        interval = duration
+        rec_every = max(1, math.ceil(piece / dt - 1e-9))
+        interval = piece
     elif record_interval is None:
-        rec_every = max(1, math.ceil(duration / dt / MAX_DEFAULT_SAMPLES))
+        rec_every = max(1, math.ceil(piece / dt / MAX_DEFAULT_SAMPLES))
         interval = rec_every * dt
     elif method == "fixed":
         rec_every = steps_per_sample(record_interval, dt)
@@ -412,21 +468,36 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     else:  # adaptive and reference runs sample on any grid
         _check_number("record_interval", record_interval, lower=0.0, unit="ms")
         rec_every, interval = 1, record_interval
-    check_steps(duration, dt if method == "fixed" else h_max, "dt" if method == "fixed"
+    check_steps(piece, dt if method == "fixed" else h_max, "dt" if method == "fixed"
                 else "h_max")
     if output is None:
-        check_memory((duration / interval + 2) * (len(rec_names) + 1), "recording",
+        check_memory((piece / interval + 2) * (len(rec_names) + 1), "recording",
                      "record_interval", record_interval)
 
     p = cell_parameters(cell)
     p[P_SCHEME] = 0.0 if scheme == "euler" else 1.0
-    y = initial_state(cell, p)
+    if y is None:
+        y = initial_state(cell, p)
     seg_t, seg_d = compile_protocol(protocol, cell, duration)
+    k_start = 0
+    if method == "fixed":  # the whole run's own steps, from step t0/dt to t_end
+        k_start = round(t0 / dt)
+        for name, t in (("initial", t0), ("until", t_end)):
+            if t not in (0.0, duration) and abs(round(t / dt) * dt - t) > 1e-9 * t:
+                raise SpecError(name, f"{t:g} ms", f"a time on the step grid (a multiple of "
+                                                   f"dt = {dt:g} ms)")
+        if t_end < duration:
+            seg_t, seg_d = segments_between(seg_t, seg_d, 0.0, t_end)
+    elif piece < duration:  # the error-controlled methods run the piece on a clock from 0
+        seg_t, seg_d = segments_between(seg_t, seg_d, t0, t_end)
+        seg_t = seg_t - t0
+        seg_t[-1] = piece
     attrs = {
         "title": f"nakpump simulation of '{cell.name}'",
         "preset": cell.name,
         "nakpump_version": __version__,
-        "duration_ms": float(duration),
+        "start_ms": float(t0),
+        "duration_ms": float(piece),
         "record_interval_ms": float(interval),
         "spike_threshold_mV": float(threshold),
         "spec": json.dumps(spec_to_dict(cell)),
@@ -435,12 +506,13 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     if scenario is not None:
         attrs["scenario"] = scenario
 
-    grid = _Grid(duration, interval)
+    grid = _Grid(piece, interval)
     # Chunks bound memory when streaming and let a signal stop the run between them.
     n_chunks = max(N_CHUNKS, math.ceil(grid.size / STREAM_CHUNK))
     stats = {}
     if method == "fixed":
-        chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks)
+        chunks = _fixed_chunks(y, p, seg_t, seg_d, dt, rec_every, rec_idx, threshold, n_chunks,
+                               k_start)
         integrator = {"method": "fixed", "scheme": scheme, "dt": dt}
     elif method in ("adaptive", "doubling"):
         chunks = _adaptive_chunks(method, y, p, seg_t, seg_d, SCHEMES[scheme], rtol, atol,
@@ -455,42 +527,67 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
                                                 np.concatenate((full, rec_idx)), threshold,
                                                 method=solver, rtol=rtol, atol=atol,
                                                 max_step=h_max)
-        chunks = iter([(duration, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes, times)])
+        chunks = iter([(piece, times, rec[:, N_STATE:], rec[:, :N_STATE], spikes, times,
+                        rec[-1, :N_STATE].copy())])
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
                       "h_max": h_max, "nfev": int(nfev)}
 
-    def finish_attrs(audit):
+    def finish_attrs(audit, t_last, y_last):
+        """The result's attrs: audit (the full states kept), the last state y_last at
+        t_last (ms) for a continuation."""
         integrator.update(stats)
+        report = conservation_report(cell, audit)
+        if join:  # each piece's errors are against its own start: the run's are their sum
+            before = json.loads(initial.attrs["conservation"])
+            report = {k: v + before.get(k, math.nan) for k, v in report.items()}
+            attrs.update(start_ms=float(initial.attrs.get("start_ms", 0.0)),
+                         duration_ms=float(t_end - initial.attrs.get("start_ms", 0.0)))
         return {**attrs, "integrator": json.dumps(integrator),
-                "conservation": json.dumps(conservation_report(cell, audit)),
-                "final_state": json.dumps(dict(zip(STATE_NAMES, audit[-1].tolist())))}
+                "conservation": json.dumps(report), "final_state_time_ms": float(t_last),
+                "final_state": json.dumps(dict(zip(STATE_NAMES, y_last.tolist())))}
 
-    chunks = _checked(chunks, seg_t, seg_d, duration, cell.name)
+    def earlier():
+        """initial's recording up to (not including) t0, and its spikes: a join's head."""
+        keep = initial.time.values < t0
+        return (initial.time.values[keep], {n: initial[n].values[keep] for n in names},
+                initial.spike_time.values)
+
+    if method != "fixed" and piece < duration:
+        chunks = _shifted(chunks, t0)
+        seg_t = seg_t + t0
+    chunks = _checked(chunks, seg_t, seg_d, t_end, cell.name)
     if output is None:
         parts = []
-        for t_done, *part, _ in chunks:
+        for t_done, *part, _, y_end in chunks:  # noqa: B007 (y_end: the last, after it)
             parts.append(part)
             if progress is not None:
-                progress(t_done, duration)
+                progress(t_done - t0, piece)
         time, rec, audit, spikes = (np.concatenate(col) for col in zip(*parts))
-        return build_dataset(time=time, columns=columns(names, rec_names, rec, aliases),
-                             spikes=spikes, attrs=finish_attrs(audit))
+        cols = columns(names, rec_names, rec, aliases)
+        if join:
+            head_t, head, head_spikes = earlier()
+            time, spikes = np.concatenate((head_t, time)), np.concatenate((head_spikes, spikes))
+            cols = {n: np.concatenate((head[n], cols[n])) for n in names}
+        return build_dataset(time=time, columns=cols, spikes=spikes,
+                             attrs=finish_attrs(audit, t_done, y_end))
     with ResultStream(output, names, overwrite=overwrite) as stream:
-        audits, t_done = [], 0.0
+        audits, t_done = [], t0
+        if join:
+            stream.append(*earlier())
         try:
-            for t_done, time, rec, audit, spikes, _ in chunks:
+            for t_done, time, rec, audit, spikes, _, y_end in chunks:  # noqa: B007
                 stream.append(time, columns(names, rec_names, rec, aliases), spikes)
                 audits.append(audit)
                 if progress is not None:
-                    progress(t_done, duration)
+                    progress(t_done - t0, piece)
         except (IntegrationError, KeyboardInterrupt) as exc:
             if not isinstance(exc, IntegrationError | RunInterrupted):
-                exc = RunInterrupted(t_done, duration, signal.SIGINT)
+                exc = RunInterrupted(t_done, t_end, signal.SIGINT)
             if audits:
                 status = "failed" if isinstance(exc, IntegrationError) else "interrupted"
-                exc.saved = stream.abandon(status, {**finish_attrs(np.concatenate(audits)),
-                                                    "completed_ms": t_done,
-                                                    "error": str(exc)})
+                exc.saved = stream.abandon(status, {
+                    **finish_attrs(np.concatenate(audits), t_done, y_end),
+                    "completed_ms": t_done, "error": str(exc)})
             raise exc from None
-        stream.finish(finish_attrs(np.concatenate(audits)))
+        stream.finish(finish_attrs(np.concatenate(audits), t_done, y_end))
     return open_result(output)
