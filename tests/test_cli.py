@@ -152,7 +152,9 @@ def test_presets_json_and_show():
     proc = nakpump("presets", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert [r["name"] for r in rows] == list(nk.PRESETS)
+    from nakpump.model.axon import AXON_PRESETS
+
+    assert [r["name"] for r in rows] == list(nk.PRESETS) + list(AXON_PRESETS)
     assert all(r["source"] for r in rows)
     proc = nakpump("presets", "show", "cortical", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -108,7 +108,7 @@ def test_save_png_size(short_run, tmp_path):
 
 def test_save_failures_leave_no_file(short_run, tmp_path):
     missing = tmp_path / "no_such_dir" / "fig.png"
-    with pytest.raises(OSError):
+    with pytest.raises(nk.SpecError, match="does not exist"):  # one line naming the path
         plot_result(short_run, missing)
     assert not missing.exists()
     # an unknown format fails inside savefig, after the temporary file was made: it is removed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -541,7 +542,7 @@ def _interrupted(output: Path) -> Path:
 
 def _continued(from_: Path | None, resume: bool, output: Path | None):
     """The result a run continues (--from, or --resume's STEM.interrupted.nc), or None."""
-    from nakpump.storage import load_netcdf
+    from nakpump.storage import load_netcdf, locked, part_path
 
     if from_ is not None and resume:
         raise SpecError("--from", str(from_), "not together with --resume")
@@ -551,6 +552,16 @@ def _continued(from_: Path | None, resume: bool, output: Path | None):
         raise SpecError("--resume", True, "with --output: the run to finish is the one that "
                                           "was writing there")
     kept = _interrupted(output)
+    killed = part_path(output)  # a run killed outright leaves its part file
+    if not kept.is_file() and killed.is_file():
+        try:
+            load_netcdf(killed)
+        except SpecError:
+            raise SpecError("--resume", str(output), f"a run that can be resumed ({killed.name}"
+                                                     f", left by a killed run, is not readable: "
+                                                     f"it was killed while writing)") from None
+        with locked(output, "--resume"):  # not the part file of a run still writing
+            os.replace(killed, kept)
     if not kept.is_file():
         raise SpecError("--resume", str(output), f"an output with an interrupted run beside "
                                                  f"it ({kept.name} does not exist)")

@@ -571,23 +571,28 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         return build_dataset(time=time, columns=cols, spikes=spikes,
                              attrs=finish_attrs(audit, t_done, y_end))
     with ResultStream(output, names, overwrite=overwrite) as stream:
-        audits, t_done = [], t0
+        audits, t_done, so_far = [], t0, None
         if join:
             stream.append(*earlier())
         try:
-            for t_done, time, rec, audit, spikes, _, y_end in chunks:  # noqa: B007
-                stream.append(time, columns(names, rec_names, rec, aliases), spikes)
+            for t_done, time, rec, audit, spikes, _, y_end in chunks:
                 audits.append(audit)
+                # the run so far, in the file after every chunk: what --resume starts from
+                so_far = {**finish_attrs(np.concatenate(audits), t_done, y_end),
+                          "completed_ms": t_done}
+                stream.append(time, columns(names, rec_names, rec, aliases), spikes,
+                              attrs=so_far)
                 if progress is not None:
                     progress(t_done - t0, piece)
         except (IntegrationError, KeyboardInterrupt) as exc:
             if not isinstance(exc, IntegrationError | RunInterrupted):
                 exc = RunInterrupted(t_done, t_end, signal.SIGINT)
-            if audits:
+            if so_far is not None:
                 status = "failed" if isinstance(exc, IntegrationError) else "interrupted"
-                exc.saved = stream.abandon(status, {
-                    **finish_attrs(np.concatenate(audits), t_done, y_end),
-                    "completed_ms": t_done, "error": str(exc)})
+                try:
+                    exc.saved = stream.abandon(status, {**so_far, "error": str(exc)})
+                except Exception:  # pragma: no cover - a second Ctrl-C inside a write
+                    exc.saved = None
             raise exc from None
-        stream.finish(finish_attrs(np.concatenate(audits), t_done, y_end))
+        stream.finish(so_far)
     return open_result(output)

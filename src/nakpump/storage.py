@@ -124,7 +124,7 @@ def _lock_path(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(path: Path, field: str) -> Iterator[None]:
+def locked(path: Path, field: str) -> Iterator[None]:
     """Hold the advisory lock of path, or SpecError if another process holds it."""
     if fcntl is None:  # pragma: no cover
         yield
@@ -186,7 +186,7 @@ class Claim:
         self.field = field
         self.overwrite = overwrite
         self.part = part_path(self.path)
-        self._lock = _locked(self.path, field)
+        self._lock = locked(self.path, field)
 
     def __enter__(self) -> Claim:
         self._lock.__enter__()
@@ -296,9 +296,11 @@ class ResultStream:
     Variables are created with the units and long_name of results.VARIABLES
     on an unlimited time dimension (dims (cell, time) for a population of
     n_cells); spike times go on an unlimited spike dimension (with the index
-    of the spiking cell for a population). The data go to the claim's part file
-    (after SIGKILL not a readable HDF5 file: the next claim removes it); finish()
-    publishes it, abandon() sets it aside as a readable file marked failed or
+    of the spiking cell for a population). The data go to the claim's part file,
+    which is opened for each chunk and closed after it with the attrs given (the run
+    so far: its final state, the time it reached, status "incomplete"): a run killed
+    between two writes leaves a readable file to resume from (`nakpump run --resume`).
+    finish() publishes it; abandon() sets it aside as a readable file marked failed or
     interrupted; leaving the `with` block without either removes it.
     """
 
@@ -313,81 +315,94 @@ class ResultStream:
         self._attrs = variable_attrs
         self._done = False
 
-    def __enter__(self) -> ResultStream:
+    @contextlib.contextmanager
+    def _open(self, mode: str = "a"):
         import h5netcdf
 
+        # our own lock (Claim) keeps other writers out; HDF5's would make a reader that
+        # opens the part file (ncdump, a progress check) fail this run's next write
+        with h5netcdf.File(self._claim.part, mode, locking=False) as f:
+            yield f
+
+    def __enter__(self) -> ResultStream:
         self._claim.__enter__()
         try:
-            self._file = h5netcdf.File(self._claim.part, "w")
-            self._create()
+            with self._open("w") as f:
+                self._create(f)
         except BaseException:
             self._claim.__exit__(None, None, None)
             raise
         return self
 
-    def _create(self) -> None:
-        self._file.dimensions = {"time": None, "spike": None}
+    def _create(self, f) -> None:
+        f.dimensions = {"time": None, "spike": None}
         dims: tuple[str, ...] = ("time",)
         chunk: tuple[int, ...] = (65_536,)
         if self.n_cells is not None:
-            self._file.dimensions["cell"] = self.n_cells
+            f.dimensions["cell"] = self.n_cells
             dims = ("cell", "time")
             chunk = (min(self.n_cells, 256), 256)
-        var = self._file.create_variable("time", ("time",), float, chunks=(65_536,))
+        var = f.create_variable("time", ("time",), float, chunks=(65_536,))
         var.attrs.update(self._attrs("time"))
         for name in self.names:
-            var = self._file.create_variable(name, dims, float, chunks=chunk)
+            var = f.create_variable(name, dims, float, chunks=chunk)
             var.attrs.update(self._attrs(name))
-        var = self._file.create_variable("spike_time", ("spike",), float, chunks=(4096,))
+        var = f.create_variable("spike_time", ("spike",), float, chunks=(4096,))
         var.attrs.update(self._attrs("spike_time"))
         if self.n_cells is not None:
-            var = self._file.create_variable("spike_cell", ("spike",), "i4", chunks=(4096,))
+            var = f.create_variable("spike_cell", ("spike",), "i4", chunks=(4096,))
             var.attrs.update(self._attrs("spike_cell"))
+        f.attrs["status"] = "incomplete"
 
-    def _extend(self, dim: str, names: list[str], columns: list[np.ndarray]) -> None:
-        n0 = self._file.dimensions[dim].size
+    @staticmethod
+    def _extend(f, dim: str, names: list[str], columns: list[np.ndarray]) -> None:
+        n0 = f.dimensions[dim].size
         n1 = n0 + columns[0].shape[-1]
-        self._file.resize_dimension(dim, n1)
+        f.resize_dimension(dim, n1)
         for name, values in zip(names, columns):
-            self._file.variables[name][..., n0:n1] = values
+            f.variables[name][..., n0:n1] = values
 
     def append(self, time: np.ndarray, columns: dict[str, np.ndarray], spikes: np.ndarray,
-               spike_cells: np.ndarray | None = None) -> None:
+               spike_cells: np.ndarray | None = None, attrs: dict | None = None) -> None:
         """Add samples (time in ms; per variable an array over time, or (cell, time) for
-        a population) and spike times (with the spiking cells' indices for a population)."""
-        if time.size:
-            self._extend("time", ["time", *columns], [time, *columns.values()])
-        if spikes.size:
-            names, cols = ["spike_time"], [spikes]
-            if self.n_cells is not None:
-                names.append("spike_cell")
-                cols.append(spike_cells)
-            self._extend("spike", names, cols)
+        a population) and spike times (with the spiking cells' indices for a population),
+        and set attrs (the run so far)."""
+        with self._open() as f:
+            if time.size:
+                self._extend(f, "time", ["time", *columns], [time, *columns.values()])
+            if spikes.size:
+                names, cols = ["spike_time"], [spikes]
+                if self.n_cells is not None:
+                    names.append("spike_cell")
+                    cols.append(spike_cells)
+                self._extend(f, "spike", names, cols)
+            f.attrs.update(attrs or {})
 
     def add(self, name: str, dims: tuple[str, ...], values: np.ndarray, attrs: dict) -> None:
         """Write a whole variable at once (e.g. per-cell summaries at the end of a run)."""
-        var = self._file.create_variable(name, dims, data=np.asarray(values))
-        var.attrs.update(attrs)
+        with self._open() as f:
+            var = f.create_variable(name, dims, data=np.asarray(values))
+            var.attrs.update(attrs)
 
     def finish(self, attrs: dict[str, str]) -> None:
         """Write the run's attributes, close and move the file into place."""
-        self._file.attrs.update(attrs)
-        self._file.close()
+        with self._open() as f:
+            f.attrs.update(attrs)
+            for name in ("status", "completed_ms"):
+                if name in f.attrs:
+                    del f.attrs[name]
         self._claim.publish()
         self._done = True
 
     def abandon(self, status: str, attrs: dict[str, str]) -> Path:
-        """Close the file as a readable result of the run so far, marked with status
-        ("failed" or "interrupted") and attrs, and set it aside beside the path."""
-        self._file.attrs.update({**attrs, "status": status})
-        self._file.close()
+        """Mark the file with status ("failed" or "interrupted") and attrs, a readable
+        result of the run so far, and set it aside beside the path."""
+        with self._open() as f:
+            f.attrs.update({**attrs, "status": status})
         self._done = True
         return self._claim.set_aside(status)
 
     def __exit__(self, *exc) -> None:
-        if not self._done:
-            with contextlib.suppress(Exception):
-                self._file.close()
         self._claim.__exit__(*exc)
 
 
