@@ -1,6 +1,7 @@
 """Hostile and unusual inputs through the real command line (issue 19); prints a table.
 
     python benchmarks/hostile.py [--limit N] [--only SUBSTRING] [--report /tmp/hostile.json]
+                                 [--timeout 60] [--verbose]
 
 The contract every invocation is held to (README, the docstring of nakpump/cli.py):
 the process ends with status 0 (success), 2 (bad input: one line on stderr,
@@ -12,14 +13,22 @@ was given and the status is 0. Lines starting "nakpump: warning:" are allowed ex
 
 Each case runs `nakpump ARGS...` as a subprocess, one at a time, in a fresh temporary
 directory holding the files it needs (scenario files, corrupt results, existing output
-files), with a timeout (60 s: a hang), the address space and file sizes capped (a case
-that would fill memory or the disk meets the cap instead) and numba limited to one
-thread (benchmarks may be running beside it). Each case says whether the input should
-be refused ("refuse"), accepted ("accept") or may go either way ("either"); an exit 0 on
-a "refuse" case is reported as silent acceptance, for a human to judge.
+files), with a timeout (60 s: a hang; the process then gets SIGTERM, and SIGKILL if it
+ignores that for 5 s), the address space (4 GiB) and file sizes (2 GiB) capped, so a case
+that would fill memory or the disk meets the cap instead (a MemoryError here may be an
+exhausted machine elsewhere), and numba limited to one thread (benchmarks may be running
+beside it). Groups: set/ rest/ duration/ dt/ stimulus/ pump-block/ preset/ method/
+scheme/ rtol/ atol/ argv/ scenario/ result/ plot/ continue/ output/ presets/ nmodl/ demo/
+signal/ (a long run stopped by SIGINT, SIGTERM, or SIGINT twice).
+
+Each case says whether the input should be refused ("refuse"), accepted ("accept") or
+may go either way ("either"); an exit 0 on a "refuse" case is reported as silent
+acceptance, for a human to judge.
 
 Classes of failure (a case may fall in several):
   traceback        "Traceback" on stderr or stdout
+  internal error   "nakpump: internal error" (an exception the command line caught as a
+                   bug; the case is run again with NAKPUMP_DEBUG=1 to find where it rose)
   bad status       status outside {0, 2, 3} (128 + signal only for the interrupt cases)
   multi-line       a failing run whose stderr is not exactly one line (warnings aside)
   unprefixed       a failing run whose one line does not start "nakpump: error:"
@@ -58,8 +67,8 @@ MEMORY_CAP = 4 * 2**30  # bytes of address space per child (numba needs ~1 GB)
 FILE_CAP = 2 * 2**30  # bytes per file a child may write
 LONG = 500  # characters of stderr that count as an over-long error
 
-FAILURES = ("traceback", "bad status", "multi-line", "unprefixed", "over-long",
-            "file left", "file changed", "hang", "silent accept", "valid refused")
+FAILURES = ("traceback", "internal error", "bad status", "multi-line", "unprefixed",
+            "over-long", "file left", "file changed", "hang", "silent accept", "valid refused")
 
 
 # ---------------------------------------------------------------------------- cases
@@ -95,11 +104,9 @@ class Case:
 BASE = ["run", "--preset", "hh-1952", "--duration", "2ms"]  # a short valid run
 
 
-def run_preset(*extra: str, expect: str = "refuse", name: str, out: bool = True,
-               files=None) -> Case:
-    args = [*BASE, *extra] + (["-o", "out.nc"] if out else [])
-    return Case(name, args, expect, files=dict(files or {}),
-                outputs=("out.nc",) if out else ())
+def run_preset(*extra: str, expect: str = "refuse", name: str) -> Case:
+    """`nakpump run --preset hh-1952 --duration 2ms EXTRA... -o out.nc`."""
+    return Case(name, [*BASE, *extra, "-o", "out.nc"], expect, outputs=("out.nc",))
 
 
 def scenario_text(top: dict[str, str] | None = None, drop=(), extra: str = "",
@@ -111,10 +118,10 @@ def scenario_text(top: dict[str, str] | None = None, drop=(), extra: str = "",
     return "\n".join(lines) + "\n" + extra
 
 
-def scenario_case(name: str, text: str | bytes, expect: str = "refuse",
-                  file: str = "s.toml", extra_args=()) -> Case:
-    return Case(f"scenario/{name}", ["run", file, "-o", "out.nc", *extra_args], expect,
-                files={file: text}, outputs=("out.nc",))
+def scenario_case(name: str, text: str | bytes, expect: str = "refuse") -> Case:
+    """`nakpump run s.toml -o out.nc` with s.toml holding `text`."""
+    return Case(f"scenario/{name}", ["run", "s.toml", "-o", "out.nc"], expect,
+                files={"s.toml": text}, outputs=("out.nc",))
 
 
 def set_cases() -> list[Case]:
@@ -169,6 +176,9 @@ def set_cases() -> list[Case]:
     cases.append(Case("set/cortical pump.kind=nonsense",
                       ["run", "--preset", "cortical", "--duration", "2ms", "--set",
                        "pump.kind=nonsense", "-o", "out.nc"], outputs=("out.nc",)))
+    cases.append(Case("set/cortical leak.g_na=0 (no Na+ leak to balance the pump)",
+                      ["run", "--preset", "cortical", "--duration", "2ms", "--set",
+                       "leak.g_na=0", "-o", "out.nc"], "either", outputs=("out.nc",)))
     cases.append(Case("set/cortical ions.k_o=1e5",
                       ["run", "--preset", "cortical", "--duration", "2ms", "--set",
                        "ions.k_o=1e5", "-o", "out.nc"], outputs=("out.nc",)))
@@ -183,7 +193,8 @@ def rest_cases() -> list[Case]:
                          ("temp_c=-300", "refuse"),
                          ("pump.rate_max=0", "either"),
                          ("pump.kind=nonsense", "refuse"),
-                         ("v_rest=-70", "either"), ("v_rest=+500 mV", "refuse")]:
+                         ("v_rest=-70", "either"), ("v_rest=+500 mV", "refuse"),
+                         ("ions.k_o=2", "accept")]:
         cases.append(Case(f"rest/--set {item!r}", ["rest", "--set", item, "--json"], expect))
     for preset, expect in [("nonsense", "refuse"),
                            ("hh-axon", "either"), ("x" * 10_000, "refuse")]:
@@ -247,6 +258,8 @@ def event_option_cases() -> list[Case]:
                           ("1 mV", "refuse"), ("1ms", "either")]:
         cases.append(run_preset("--pump-block", value, expect=expect,
                                 name=f"pump-block/{value!r}"))
+    cases.append(run_preset("--pump-block", "1e-280", "--method", "reference", expect="either",
+                            name="pump-block/'1e-280' with the reference method"))
     cases.append(Case("pump-block/cortical 1e30 s", [
         "run", "--preset", "cortical", "--duration", "2ms", "--pump-block", "1e30 s",
         "-o", "out.nc"], "either", outputs=("out.nc",)))
@@ -270,6 +283,9 @@ def option_cases() -> list[Case]:
     cases.append(Case("preset/axon with --set length=1e9 cm", [
         "run", "--preset", "hh-axon", "--duration", "0.1ms", "--set", "length=1e9 cm",
         "-o", "out.nc"], outputs=("out.nc",)))
+    cases.append(Case("preset/axon with --set name=x", [
+        "run", "--preset", "hh-axon", "--duration", "0.1ms", "--set", "name=x",
+        "-o", "out.nc"], "either", outputs=("out.nc",)))
     cases.append(Case("preset/axon with --dt 0", [
         "run", "--preset", "hh-axon", "--duration", "0.1ms", "--dt", "0", "-o", "out.nc"],
         outputs=("out.nc",)))
@@ -340,7 +356,8 @@ def scenario_cases() -> list[Case]:
         "published": ['"yes"'],
         "mechanisms": ['"x"', '["/nonexistent/pump.py"]', '["s.toml"]'],
         "parameters": ['{"ions.k_o" = nan}', '{"ions.k_o" = [1]}', '{"nonsense" = 1}',
-                       '{"ions.k_o" = -1}', '{"temp_c" = 1e308}',
+                       '{"ions.k_o" = -1}', '{"temp_c" = 1e308}', '{"published" = true}',
+                       '{"v_rest" = "-70 mV"}',
                        '{"pump_electrogenic" = "false"}'],
         "record": ['"x"', '{variables = ["nonsense"]}',
                    '{interval = 0}', '{interval = nan}', '{interval = "1e-9 ms"}'],
@@ -454,6 +471,9 @@ RESULT_FIXTURES = {  # name → how the valid result is spoiled (see build_fixtu
     "spec-junk.nc": "spec attr 'junk'", "spec-missing.nc": "spec attr deleted",
     "preset-missing.nc": "preset attr deleted", "v-missing.nc": "variable v deleted",
     "time-missing.nc": "variable time deleted",
+    "final-state-junk.nc": "final_state attr 'junk'",
+    "final-state-missing.nc": "final_state attr deleted",
+    "final-state-nan.nc": "final_state v = NaN",
 }
 
 
@@ -462,17 +482,64 @@ def result_cases() -> list[Case]:
     cases = [Case("result/run a valid result", ["run", "r.nc", "-o", "out.nc"], "accept",
                   files={"r.nc": Fixture("result.nc")}, outputs=("out.nc",))]
     for name, what in RESULT_FIXTURES.items():
+        if name.startswith("final-state"):
+            continue  # what --from reads (continue_cases)
+        # a rerun reads only the scenario: the other attrs may be spoiled harmlessly
+        benign = name in ("spec-junk.nc", "preset-missing.nc", "v-missing.nc",
+                          "time-missing.nc")
         cases.append(Case(f"result/run: {what}", ["run", "r.nc", "-o", "out.nc"],
+                          "either" if benign else "refuse",
                           files={"r.nc": Fixture(name)}, outputs=("out.nc",)))
     for name in ("truncated.nc", "text.nc", "spec-junk.nc", "preset-missing.nc",
                  "v-missing.nc", "time-missing.nc"):
         cases.append(Case(f"plot/{RESULT_FIXTURES[name]}", ["plot", "r.nc", "-o", "r.png"],
-                          "either" if name.startswith(("scenario", "preset")) else "refuse",
+                          "either" if name in ("spec-junk.nc", "preset-missing.nc") else "refuse",
                           files={"r.nc": Fixture(name)}, outputs=("r.png",)))
     cases.append(Case("result/run a directory named .nc", ["run", "d.nc", "-o", "out.nc"],
                       files={"d.nc": DIRECTORY}, outputs=("out.nc",)))
     cases.append(Case("result/run a missing .nc", ["run", "missing.nc", "-o", "out.nc"],
                       outputs=("out.nc",)))
+    return cases
+
+
+def continue_cases() -> list[Case]:
+    """`run --from RESULT` (continue a run) and `--resume` (finish an interrupted one)."""
+    good = {"r.nc": Fixture("result.nc")}
+    base = ["run", "--preset", "hh-1952", "--duration", "10ms"]  # the fixture ends at 5 ms
+    cases = [
+        Case("continue/--from a valid result", [*base, "--from", "r.nc", "-o", "out.nc"],
+             "accept", files=good, outputs=("out.nc",)),
+        Case("continue/--from another cell's result",
+             ["run", "--preset", "cortical", "--duration", "10ms", "--from", "r.nc",
+              "-o", "out.nc"], files=good, outputs=("out.nc",)),
+        Case("continue/--from missing", [*base, "--from", "missing.nc", "-o", "out.nc"],
+             outputs=("out.nc",)),
+        Case("continue/--from a directory", [*base, "--from", "d.nc", "-o", "out.nc"],
+             files={"d.nc": DIRECTORY}, outputs=("out.nc",)),
+        Case("continue/--from a scenario file", [*base, "--from", "s.toml", "-o", "out.nc"],
+             files={"s.toml": scenario_text()}, outputs=("out.nc",)),
+        Case("continue/--from itself as output", [*base, "--from", "r.nc", "-o", "r.nc",
+                                                  "--overwrite"], files=good),
+        Case("continue/--from and --resume", [*base, "--from", "r.nc", "--resume",
+                                              "-o", "out.nc"], files=good, outputs=("out.nc",)),
+        Case("continue/--resume without -o", [*base, "--resume"]),
+        Case("continue/--resume with nothing to resume", [*base, "--resume", "-o", "out.nc"],
+             outputs=("out.nc",)),
+        Case("continue/--resume from a text file",
+             [*base, "--resume", "-o", "out.nc"],
+             files={"out.interrupted.nc": Fixture("text.nc")}, outputs=("out.nc",)),
+        Case("continue/--resume from a finished result of another cell",
+             ["run", "--preset", "cortical", "--duration", "10ms", "--resume", "-o", "out.nc"],
+             files={"out.interrupted.nc": Fixture("result.nc")}, outputs=("out.nc",)),
+        Case("continue/--from on an axon", ["run", "--preset", "hh-axon", "--duration",
+                                            "10ms", "--from", "r.nc", "-o", "out.nc"],
+             files=good, outputs=("out.nc",)),
+    ]
+    for name in ("text.nc", "final-state-junk.nc",
+                 "final-state-missing.nc", "final-state-nan.nc"):
+        cases.append(Case(f"continue/--from {RESULT_FIXTURES[name]}",
+                          [*base, "--from", "r.nc", "-o", "out.nc"],
+                          files={"r.nc": Fixture(name)}, outputs=("out.nc",)))
     return cases
 
 
@@ -587,7 +654,8 @@ def signal_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     cases = (set_cases() + rest_cases() + duration_dt_cases() + event_option_cases()
-             + option_cases() + scenario_cases() + result_cases() + output_cases()
+             + option_cases() + scenario_cases() + result_cases() + continue_cases()
+             + output_cases()
              + other_command_cases() + signal_cases())
     seen: Counter = Counter()
     for case in cases:  # make names unique
@@ -618,6 +686,7 @@ def build_fixtures(directory: Path, env: dict[str, str]) -> None:
         f["x"] = np.arange(3.0)
     with h5py.File(good, "r") as f:
         scenario = json.loads(f.attrs["scenario"])
+        final_state = json.loads(f.attrs["final_state"])
 
     def doctored(name: str, edit: Callable) -> None:
         path = directory / name
@@ -666,6 +735,10 @@ def build_fixtures(directory: Path, env: dict[str, str]) -> None:
         "preset-missing.nc": set_attr("preset", None),
         "v-missing.nc": lambda f: f.__delitem__("v"),
         "time-missing.nc": lambda f: f.__delitem__("time"),
+        "final-state-junk.nc": set_attr("final_state", "junk"),
+        "final-state-missing.nc": set_attr("final_state", None),
+        "final-state-nan.nc": set_attr("final_state", json.dumps(
+            {**final_state, "v": float("nan")})),
     }
     for name, edit in edits.items():
         doctored(name, edit)
@@ -732,7 +805,7 @@ def run_case(case: Case, root: Path, fixtures: Path, env: dict[str, str],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=limits,
                                 start_new_session=True)
-        hung = False
+        hung = term_ignored = False
         try:
             if case.signals:
                 start = time.monotonic()
@@ -741,10 +814,16 @@ def run_case(case: Case, root: Path, fixtures: Path, env: dict[str, str],
                     if proc.poll() is None:
                         proc.send_signal(sig)
             out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # a hang: does it at least obey SIGTERM?
             hung = True
-            os.killpg(proc.pid, signal.SIGKILL)  # the session this case started
-            out, err = proc.communicate()
+            proc.send_signal(signal.SIGTERM)
+            try:
+                out, err = proc.communicate(timeout=5)
+                term_ignored = False
+            except subprocess.TimeoutExpired:
+                term_ignored = True
+                os.killpg(proc.pid, signal.SIGKILL)  # the session this case started
+                out, err = proc.communicate()
         seconds = time.perf_counter() - t0
         stdout = out.decode("utf-8", "replace")
         stderr = err.decode("utf-8", "replace")
@@ -756,7 +835,8 @@ def run_case(case: Case, root: Path, fixtures: Path, env: dict[str, str],
         shutil.rmtree(directory, ignore_errors=True)
     return {"name": case.name, "args": [a if len(a) <= 200 else a[:200] + f"…({len(a)} chars)"
                                         for a in case.args],
-            "expect": case.expect, "status": None if hung else proc.returncode, "hung": hung,
+            "expect": case.expect, "status": proc.returncode, "hung": hung,
+            "sigterm_ignored": term_ignored,
             "stdout": stdout, "stderr": stderr, "changed": changed, "appeared": appeared,
             "debris": debris, "seconds": round(seconds, 2),
             "files": {n: describe(c) for n, c in case.files.items()},
@@ -783,6 +863,8 @@ def classify(r: dict, case: Case) -> list[str]:
         return ["hang"] + (["file changed"] if r["changed"] else [])
     if "Traceback" in stderr or "Traceback" in r["stdout"]:
         found.append("traceback")
+    if "nakpump: internal error" in stderr:
+        found.append("internal error")
     # a process that dies of the signal (-N here) shows as 128 + N in a shell: the same
     allowed = {0, 2, 3} | {128 + s for _, s in case.signals} | {-s for _, s in case.signals}
     if status not in allowed or (case.signals and status == 0):
@@ -807,6 +889,14 @@ def classify(r: dict, case: Case) -> list[str]:
     if status != 0 and case.expect == "accept":
         found.append("valid refused")
     return found
+
+
+def traceback_where(text: str) -> str | None:
+    """Where the exception of a traceback was raised: its innermost frame in nakpump's
+    source, else its innermost frame."""
+    frames = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("File \"")]
+    ours = [f for f in frames if "/nakpump/" in f and "site-packages" not in f]
+    return (ours or frames or [None])[-1]
 
 
 def last_traceback_line(text: str) -> str | None:
@@ -836,7 +926,8 @@ def main() -> None:
         cases = cases[:opts.limit]
     env = {**os.environ, "COLUMNS": "200", "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MPLBACKEND": "Agg", "PYTHONWARNINGS": ""}
-    env.pop("NAKPUMP_FUZZ_EXAMPLES", None)
+    for name in ("NAKPUMP_FUZZ_EXAMPLES", "NAKPUMP_DEBUG"):
+        env.pop(name, None)
     root = Path(tempfile.mkdtemp(prefix="nakpump-hostile-"))
     t0 = time.perf_counter()
     try:
@@ -848,6 +939,10 @@ def main() -> None:
         for i, case in enumerate(cases, 1):
             r = run_case(case, root, fixtures, env, opts.timeout)
             r["classes"] = classify(r, case)
+            if "internal error" in r["classes"]:  # again, to see where it rose
+                debug = run_case(case, root, fixtures, {**env, "NAKPUMP_DEBUG": "1"},
+                                 opts.timeout)
+                r["debug_stderr"] = debug["stderr"]
             results.append(r)
             if opts.verbose or r["classes"]:
                 mark = ", ".join(r["classes"]) or "ok"
@@ -860,16 +955,39 @@ def main() -> None:
 
 
 def report(results: list[dict], path: str, wall: float) -> None:
+    """Write the failing cases to `path` (JSON), then print the table."""
     counts = Counter(k for r in results for k in r["classes"])
     clean = sum(1 for r in results if not r["classes"])
     clean_errors = sum(1 for r in results if not r["classes"] and r["status"] != 0)
     info_form = [r for r in results if r["status"] == 2 and not r["classes"]
                  and " is not allowed: " not in r["stderr"]]
     debris = [r for r in results if r["debris"]]
+    failing = [r for r in results if r["classes"]]
+    doc = {"summary": {"cases": len(results), "met_contract": clean, "wall_s": round(wall),
+                       **{k: counts.get(k, 0) for k in FAILURES}},
+           "failing": [{"name": r["name"], "args": r["args"], "classes": r["classes"],
+                        "status": r["status"], "files": r["files"], "symlinks": r["symlinks"],
+                        "stderr_first_lines": r["stderr"].splitlines()[:3],
+                        "traceback_last_line": last_traceback_line(
+                            r.get("debug_stderr", r["stderr"] + r["stdout"])),
+                        "traceback_where": traceback_where(
+                            r.get("debug_stderr", r["stderr"] + r["stdout"])),
+                        "stderr_chars": len(r["stderr"]),
+                        "stdout_first_lines": r["stdout"].splitlines()[:2],
+                        "changed": r["changed"], "appeared": r["appeared"],
+                        "sigterm_ignored": r["sigterm_ignored"],
+                        "debris": r["debris"], "seconds": r["seconds"]}
+                       for r in failing],
+           "info": {"error_not_field_form": [{"name": r["name"], "stderr": r["stderr"][:300]}
+                                             for r in info_form],
+                    "debris": [{"name": r["name"], "files": r["debris"]} for r in debris]}}
+    Path(path).write_text(json.dumps(doc, indent=1, ensure_ascii=False))
+
     print(f"{len(results)} cases in {wall:.0f} s")
     print(f"  {'met the contract':<34} {clean:4d}  (clean errors {clean_errors}, "
           f"exit 0 {clean - clean_errors})")
-    for name, label in (("traceback", "tracebacks"), ("bad status", "exit status not 0/2/3"),
+    for name, label in (("traceback", "tracebacks"), ("internal error", "internal errors"),
+                        ("bad status", "exit status not 0/2/3"),
                         ("multi-line", "multi-line errors"),
                         ("unprefixed", "error line not 'nakpump: error:'"),
                         ("over-long", f"stderr > {LONG} characters"),
@@ -880,7 +998,6 @@ def report(results: list[dict], path: str, wall: float) -> None:
         print(f"  {label:<34} {counts.get(name, 0):4d}")
     print(f"  {'(info) error not X = V form':<34} {len(info_form):4d}")
     print(f"  {'(info) other files left in dir':<34} {len(debris):4d}")
-    failing = [r for r in results if r["classes"]]
     print(f"  {'failing cases':<34} {len(failing):4d}")
     accepted = [r for r in results if "silent accept" in r["classes"]]
     if accepted:
@@ -888,28 +1005,18 @@ def report(results: list[dict], path: str, wall: float) -> None:
         for r in accepted:
             first = (r["stdout"].strip().splitlines() or [""])[0]
             print(f"  {r['name'][:60]}: {first[:90]}")
-    for cls in ("hang", "traceback"):
+    for cls in ("hang", "traceback", "internal error"):
         hit = [r for r in results if cls in r["classes"]]
         if hit:
             print(f"\n{cls}s:")
             for r in hit:
-                tail = last_traceback_line(r["stderr"] + r["stdout"]) or ""
+                tail = last_traceback_line(r.get("debug_stderr", r["stderr"] + r["stdout"]))
+                where = traceback_where(r.get("debug_stderr", r["stderr"] + r["stdout"]))
+                tail = (tail or "") + (f"  [{where.split('/src/')[-1]}]" if where else "")
+                if r["hung"]:
+                    tail = ("SIGTERM ignored, killed" if r["sigterm_ignored"]
+                            else f"stopped by SIGTERM (status {r['status']})")
                 print(f"  {r['name'][:60]}: {tail[:100]}")
-    doc = {"summary": {"cases": len(results), "met_contract": clean, "wall_s": round(wall),
-                       **{k: counts.get(k, 0) for k in FAILURES}},
-           "failing": [{"name": r["name"], "args": r["args"], "classes": r["classes"],
-                        "status": r["status"], "files": r["files"], "symlinks": r["symlinks"],
-                        "stderr_first_lines": r["stderr"].splitlines()[:3],
-                        "traceback_last_line": last_traceback_line(r["stderr"] + r["stdout"]),
-                        "stderr_chars": len(r["stderr"]),
-                        "stdout_first_lines": r["stdout"].splitlines()[:2],
-                        "changed": r["changed"], "appeared": r["appeared"],
-                        "debris": r["debris"], "seconds": r["seconds"]}
-                       for r in failing],
-           "info": {"error_not_field_form": [{"name": r["name"], "stderr": r["stderr"][:300]}
-                                             for r in info_form],
-                    "debris": [{"name": r["name"], "files": r["debris"]} for r in debris]}}
-    Path(path).write_text(json.dumps(doc, indent=1, ensure_ascii=False))
     print(f"\nfailing cases written to {path}")
 
 

@@ -8,7 +8,9 @@ exits 3", and that an output file is written only by a run that finished. So for
 input generated here, driven through typer's CliRunner on `nakpump.cli.app`:
 
   1. the exit status is 0, 2 or 3;
-  2. no exception escapes the command other than SystemExit (typer.Exit);
+  2. no exception escapes the command other than SystemExit (typer.Exit): the runs set
+     NAKPUMP_DEBUG=1, so that one the command line would print as "nakpump: internal
+     error" (status 1) is raised where it rose, and Hypothesis tells such bugs apart;
   3. on a non-zero status, stderr is exactly one line and it starts "nakpump: error:"
      (lines starting "nakpump: warning:" are allowed besides);
   4. the output file (-o out.nc) exists if and only if the status is 0;
@@ -105,7 +107,7 @@ def invoke(args: list[str], output: Path | None = None) -> None:
     """Run `nakpump args` in process and assert the contract (module docstring)."""
     try:
         with time_limit(TIMEOUT):
-            result = RUNNER.invoke(app, args)
+            result = RUNNER.invoke(app, args, env={"NAKPUMP_DEBUG": "1"})
     except Hang:
         pytest.fail(f"hang: nakpump {args!r} ran longer than {TIMEOUT:g} s")
     status, stderr, exc = result.exit_code, result.stderr, result.exception

@@ -49,7 +49,14 @@ from nakpump.protocols import (
     event_to_dict,
 )
 from nakpump.results import conservation_errors, variable_attrs
-from nakpump.simulate import check_run, columns, observables, steps_per_sample
+from nakpump.simulate import (
+    check_memory,
+    check_run,
+    check_steps,
+    columns,
+    observables,
+    steps_per_sample,
+)
 from nakpump.units import AMOL_PER_UA_CM2_MS_UM2, AVOGADRO, nc_cm2_to_pmol_cm2
 
 
@@ -98,17 +105,25 @@ def simulate_axon(axon: AxonSpec, duration: float, protocol: Sequence[Event | Al
         ps[P_SCHEME, j] = 0.0 if scheme == "euler" else 1.0
         ys[:, j] = initial_state(c, ps[:, j])
     x = np.array(axon.positions())
+    for i, ev in enumerate(protocol):
+        if isinstance(ev, Along) and ev.start > axon.length:
+            raise SpecError(f"protocol[{i}].start", ev.start, f"a position on the axon "
+                                                              f"(≤ {axon.length:g} µm)")
     seg_t, seg_d = _compartment_drives(protocol, cell, duration, x)
     area = np.array([c.area for c in cells])
     g_axial = np.array(axon.axial_conductances())
 
     names = tuple(DEFAULT_RECORD if record is None else record)
     rec_names, rec_idx = observables(names)
+    check_steps(duration, dt, "dt")
     n_steps = max(1, math.ceil(duration / dt - 1e-9))
     if record_interval is None:  # every step, coarsened to keep ≤ MAX_VALUES numbers per variable
         rec_every = max(1, math.ceil(n_steps * n / MAX_VALUES))
     else:
         rec_every = steps_per_sample(record_interval, dt)
+    check_memory(n * ((n_steps / rec_every + 2) * len(rec_names) + 202 * N_STATE
+                      + duration * MAX_RATE_KHZ), "recording", "record_interval",
+                 record_interval)
     n_rec = n_steps // rec_every + 2
     rec_t = np.empty(n_rec)
     rec_out = np.empty((n, n_rec, rec_idx.size))

@@ -17,12 +17,39 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from nakpump import __version__
 from nakpump.errors import IntegrationError, SpecError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  pretty_exceptions_enable=False,
+
+class _OneLineErrors(TyperGroup):
+    """The command group, its usage errors (an unknown option, a missing value, a number
+    that does not parse) in the one-line form of every other error, exit status 2."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `nakpump` alone: the help
+                typer.echo(exc.format_message())
+                sys.exit(0)
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click's
+                ctx = getattr(exc, "ctx", None)
+                where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+                typer.echo(f"nakpump: error: {exc.format_message()}{where}", err=True)
+                sys.exit(exc.exit_code)
+            if type(exc).__name__ == "Abort":
+                typer.echo("nakpump: interrupted", err=True)
+                sys.exit(130)
+            raise
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+app = typer.Typer(cls=_OneLineErrors, add_completion=False, no_args_is_help=True,
+                  rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="nakpump: the sodium–potassium pump at the heart of a neuron.")
 presets_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
                           help="List the presets, or show one: nakpump presets show cortical")
@@ -44,7 +71,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _guard(fn):
     """Run a command: bad input (SpecError, SteadyStateError, an unusable file) prints one
     line and exits 2, a run that fails numerically (IntegrationError) 3, one stopped by a
-    signal 128 + its number (130 SIGINT, 143 SIGTERM); warnings are one line each."""
+    signal 128 + its number (130 SIGINT, 143 SIGTERM), a bug in nakpump 1 (one line; the
+    traceback with NAKPUMP_DEBUG=1); warnings are one line each."""
     import functools
     import warnings
 
@@ -73,6 +101,13 @@ def _guard(fn):
         except KeyboardInterrupt:
             typer.echo("nakpump: interrupted", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:  # a bug in nakpump: still one line, and how to see more
+            if os.environ.get("NAKPUMP_DEBUG"):
+                raise
+            text = " ".join(str(exc).split())[:300]
+            typer.echo(f"nakpump: internal error, please report it (NAKPUMP_DEBUG=1 shows "
+                       f"where): {type(exc).__name__}: {text}", err=True)
+            raise typer.Exit(1) from None
         finally:
             warnings.showwarning = shown
     return wrapper
@@ -369,10 +404,11 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         published: bool = typer.Option(False, "--published",
                                        help="The paper's own equations where nakpump's "
                                             "conserving form differs (cressman-2009)."),
-        method: str = typer.Option("auto", "--method",
-                                   help="auto (fixed ≤ 10 s < adaptive), fixed, adaptive or "
-                                        "reference."),
-        scheme: str = typer.Option("strang", "--scheme", help="strang (2nd order) or euler."),
+        method: str | None = typer.Option(None, "--method",
+                                          help="auto (the default: fixed ≤ 10 s < adaptive), "
+                                               "fixed, adaptive or reference."),
+        scheme: str | None = typer.Option(None, "--scheme",
+                                          help="strang (2nd order, the default) or euler."),
         dt: str | None = typer.Option(None, "--dt", help="Fixed step (default 0.025 ms; "
                                                          "0.002 ms for an axon)."),
         rtol: float | None = typer.Option(None, "--rtol", help="adaptive/reference rtol."),
@@ -421,7 +457,7 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     from nakpump.model.axon import AXON_PRESETS
 
     if preset_name in AXON_PRESETS:
-        refused = {"--csv": csv is not None, "--method": method != "auto",
+        refused = {"--csv": csv is not None, "--method": method is not None,
                    "--rtol": rtol is not None, "--atol": atol is not None,
                    "--published": published, "--mechanism": bool(mechanism),
                    "--from/--resume": initial is not None}
@@ -430,21 +466,30 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
                 raise SpecError(option, "given", f"options an axon run uses (axon presets "
                                                  f"run the fixed step; {option} would be "
                                                  f"ignored)")
-        _run_axon(preset_name, duration, stimulus, pump_block, set_, dt, scheme, output,
-                  overwrite, as_json)
+        _run_axon(preset_name, duration, stimulus, pump_block, set_, dt,
+                  "strang" if scheme is None else scheme, output, overwrite, as_json)
         return
     if scenario is not None:
         if scenario.suffix == ".nc":
             spec = scenario_of_result(load_netcdf(scenario))
         else:
             spec = load_scenario(scenario)
-        if stimulus or pump_block or set_ or duration or published:
-            raise SpecError("--stimulus/--pump-block/--set/--duration/--published", "given",
-                            "only with --preset; put them in the scenario file")
+        given = {"--stimulus": stimulus, "--pump-block": pump_block, "--set": set_,
+                 "--duration": duration, "--published": published, "--method": method,
+                 "--scheme": scheme, "--dt": dt, "--rtol": rtol, "--atol": atol}
+        for option, value in given.items():
+            if value not in (None, False, []):  # the options' defaults: not given
+                raise SpecError(option, value, "only with --preset: a scenario file says "
+                                               "it (put it in the file)")
     else:
-        spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_, method,
-                                   dt, published)
-        spec = dataclasses.replace(spec, scheme=scheme, rtol=rtol, atol=atol)
+        spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_,
+                                   "auto" if method is None else method, dt, published)
+        spec = dataclasses.replace(spec, scheme="strang" if scheme is None else scheme,
+                                   rtol=rtol, atol=atol)
+    if resume and initial.attrs.get("scenario") != json.dumps(spec.to_dict()):
+        raise SpecError("--resume", _interrupted(output).name, "the interrupted run of this "
+                                                               "same scenario (it was of "
+                                                               "another)")
     ds = _run_with_progress(spec, quiet=as_json, output=output, overwrite=overwrite,
                             initial=initial, join=resume)
     if resume:  # its data are now in the output
@@ -508,11 +553,13 @@ def _run_axon(name, duration, stimulus, pump_block, set_, dt, scheme, output, ov
     """`nakpump run --preset <axon>`: stimuli at the x = 0 end, pump blocks everywhere."""
     from nakpump.axon import axon_summary, simulate_axon
     from nakpump.model.axon import axon_preset
+    from nakpump.model.spec import _check_number
     from nakpump.quantities import parse_quantity
     from nakpump.storage import save_netcdf
 
     axon = axon_preset(name, **_overrides(set_))
     step = parse_quantity(dt or "0.002 ms", "ms", "--dt")  # impulse fronts are steep
+    _check_number("--dt", step, lower=0.0, upper=1.0, unit="ms")
     ds = simulate_axon(axon, _cli_duration(duration), _cli_events(stimulus, pump_block),
                        dt=step, scheme=scheme, record_interval=step * max(1, round(0.01 / step)))
     if output is not None:

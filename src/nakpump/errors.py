@@ -10,8 +10,8 @@ class SpecError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{_clip(str(field), 80)} = {_clip(_show(value), 120)} is not "
-                         f"allowed: {_clip(allowed, 600)}")
+        super().__init__(f"{_clip(str(field), 60)} = {_clip(_show(value), 100)} is not "
+                         f"allowed: {_clip(allowed, 320)}")
 
 
 def _show(value: object) -> str:

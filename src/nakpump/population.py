@@ -365,8 +365,10 @@ def simulate_population(cell: CellSpec, duration: float, protocol: Sequence[Any]
     }
     if scenario is not None:
         attrs["scenario"] = scenario
+    # chunks are at most CHUNK_MS of simulated time: short enough to check and stop between
     chunks = _checked(_chunks(table, n_steps, dt, duration, rec_every, rec_idx, threshold,
-                              threads, n_chunks=N_CHUNKS), table, duration, cell.name)
+                              threads, n_chunks=N_CHUNKS if progress is not None else 1),
+                      table, duration, cell.name)
 
     def per_cell_vars() -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         out = {}

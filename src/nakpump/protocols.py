@@ -42,10 +42,17 @@ _STIM_SLOT = {"na": D_STIM_NA, "k": D_STIM_K, "cl": D_STIM_CL}
 _BATH_SLOT = {"na_o": D_NA_BATH, "k_o": D_K_BATH, "cl_o": D_CL_BATH}
 
 
+MIN_TIME = 1e-6  # ms (1 ns): event times and windows shorter than this mean a unit slip
+
+
 def _check_window(kind: str, start: float, stop: float | None) -> None:
     _check_number(f"{kind}.start", start, lower=0.0, strict=False, unit="ms")
+    if 0.0 < start < MIN_TIME:
+        raise SpecError(f"{kind}.start", start, f"0 or at least {MIN_TIME:g} ms (1 ns)")
     if stop is not None:
         _check_number(f"{kind}.stop", stop, lower=start, unit="ms, after start")
+        if stop - start < MIN_TIME:
+            raise SpecError(f"{kind}.stop", stop, f"at least {MIN_TIME:g} ms after start")
 
 
 @dataclass(frozen=True, kw_only=True)

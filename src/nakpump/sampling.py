@@ -76,8 +76,8 @@ def grid_axis(name: str, spec: Any) -> np.ndarray:
         if set(spec) != {"start", "stop", "num"}:
             raise SpecError(field, dict(spec), "a list of values or {start, stop, num}")
         num = spec["num"]
-        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-            raise SpecError(f"{field}.num", num, "a whole number ≥ 1")
+        if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_CELLS:
+            raise SpecError(f"{field}.num", num, f"a whole number from 1 to {MAX_CELLS:.0e}")
         return np.linspace(_number(f"{field}.start", spec["start"]),
                            _number(f"{field}.stop", spec["stop"]), num)
     if not isinstance(spec, (list, tuple)) or not spec:
@@ -94,6 +94,9 @@ def population_parameters(n: int | None, distributions: Mapping[str, Any],
     """(n, per-cell values) from distributions and a sweep grid; n defaults to the grid."""
     axes = {name: grid_axis(name, spec) for name, spec in sweep.items()}
     points = math.prod(a.size for a in axes.values()) if axes else 1
+    if points > MAX_CELLS:
+        raise SpecError("population.sweep", f"{points} points", f"a grid of at most "
+                                                               f"{MAX_CELLS:.0e} points")
     if n is None:
         if not axes:
             raise SpecError("population.cells", n, "a number of cells ≥ 1 (or a sweep)")

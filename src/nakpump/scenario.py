@@ -332,6 +332,10 @@ def _parameter_overrides(data: dict[str, Any]) -> dict[str, Any]:
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         raise SpecError("parameters", params, "a table of dotted parameter names and values")
+    for name in ("v_rest", "published"):
+        if name in params:
+            raise SpecError(f"parameters.{name}", params[name], f"a top-level key ({name} = "
+                                                                f"…), not a parameter")
     return {name: value if parameter_unit(name) is None
             else parse_quantity(value, parameter_unit(name), f"parameters.{name}")
             for name, value in params.items()}
@@ -441,8 +445,9 @@ def scenario_from_dict(data: dict[str, Any], base: str | os.PathLike | None = No
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Read a TOML scenario file; errors name the file and the offending key."""
-    if os.path.isdir(path):
-        raise SpecError("scenario", str(path), "a TOML file, not a directory")
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO or device never ends
+        raise SpecError("scenario", str(path), "a TOML file (a regular file, not a directory "
+                                               "or device)")
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

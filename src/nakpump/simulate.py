@@ -66,6 +66,8 @@ AUDIT_SAMPLES = 10_000  # full states kept for the conservation report, evenly s
 N_CHUNKS = 50  # a run is integrated (checked, reported on, interruptible) in this many chunks
 V_BOUND = 1000.0  # mV: no membrane holds this; a run beyond it has gone wrong
 MAX_DURATION = 1e10  # ms (116 days)
+MIN_DURATION = 1e-6  # ms: shorter than any step
+MIN_TOL = 1e-14  # the smallest rtol and atol: a few ulp of the state
 MAX_STEPS = 1e10  # fixed steps (or h_max steps) in one run: beyond it a run never ends
 STREAM_CHUNK = 100_000  # samples per chunk when streaming to disk
 
@@ -280,7 +282,7 @@ def check_run(cell: CellSpec, duration: float, dt: float, threshold: float,
     """The checks every run makes (simulate and simulate_population), SpecError if one fails."""
     if not isinstance(cell, CellSpec):
         raise SpecError("cell", cell, "a CellSpec, e.g. nakpump.preset('cortical')")
-    _check_number("duration", duration, lower=0.0, upper=MAX_DURATION,
+    _check_number("duration", duration, lower=MIN_DURATION, strict=False, upper=MAX_DURATION,
                   unit="ms, at most about 116 days")
     _check_number("dt", dt, lower=0.0, upper=1.0, unit="ms")
     _check_number("threshold", threshold, unit="mV")
@@ -431,13 +433,17 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     rtol_0, atol_0 = default_tol.get(method, (1e-4, 1e-6))
     rtol = rtol_0 if rtol is None else rtol
     atol = atol_0 if atol is None else atol
-    _check_number("rtol", rtol, lower=0.0, upper=0.1)
-    _check_number("atol", atol, lower=0.0)
+    # below ~1e-14 a double cannot resolve the step's error: such a run would never end
+    _check_number("rtol", rtol, lower=MIN_TOL, strict=False, upper=0.1)
+    _check_number("atol", atol, lower=MIN_TOL, strict=False)
     _check_number("h_max", h_max, lower=0.0, unit="ms")
     if output is not None:
         output = check_output_path(output, overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
     # The piece of the run made here: from t0 (0, or where `initial` ended) to t_end.
     t0, y = continued_from(initial)
+    if initial is not None and initial.attrs.get("preset") != cell.name:
+        raise SpecError("initial", f"a result of '{initial.attrs.get('preset')}'",
+                        f"a result of this cell, '{cell.name}'")
     t_end = duration
     if until is not None:
         _check_number("until", until, lower=0.0, upper=duration, unit="ms, ≤ duration")
@@ -446,6 +452,8 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         raise SpecError("until" if until is not None else "duration", t_end,
                         f"a time after {t0:g} ms, where the continued run ended")
     piece = t_end - t0
+    check_steps(piece, dt if method == "fixed" else h_max, "dt" if method == "fixed"
+                else "h_max")
     names = tuple(default_record(cell) if record is None else record)
     if join and (initial is None or set(names) != set(initial.data_vars) - {"spike_time"}):
         raise SpecError("join", True, "a continued run (initial) that records what initial "
@@ -468,8 +476,6 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
     else:  # adaptive and reference runs sample on any grid
         _check_number("record_interval", record_interval, lower=0.0, unit="ms")
         rec_every, interval = 1, record_interval
-    check_steps(piece, dt if method == "fixed" else h_max, "dt" if method == "fixed"
-                else "h_max")
     if output is None:
         check_memory((piece / interval + 2) * (len(rec_names) + 1), "recording",
                      "record_interval", record_interval)

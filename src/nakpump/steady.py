@@ -10,6 +10,7 @@ outside, so is each ion's total amount.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,7 +249,12 @@ def resting_state(cell: CellSpec, drive: np.ndarray | None = None) -> RestingSta
         a, b, c, *_ , ip = _ion_currents(yy, red.p, d, vv)
         return a + b + c - ip
 
-    v_passive = optimize.brentq(passive_total, v - 60.0, v + 60.0, xtol=1e-12)
+    v_passive = math.nan  # no root where a membrane can be: the pump's share is unknown
+    for half_width in (60.0, 200.0, 600.0):
+        lo, hi = v - half_width, v + half_width
+        if passive_total(lo) * passive_total(hi) < 0.0:
+            v_passive = optimize.brentq(passive_total, lo, hi, xtol=1e-12)
+            break
     return RestingState(
         v=v, na_i=y[NA_I], k_i=y[K_I], cl_i=y[CL_I], na_o=y[NA_O], k_o=y[K_O], cl_o=y[CL_O],
         e_na=e_na, e_k=e_k, e_cl=e_cl, e_pump=pump_reversal(e_na, e_k, atp_free_energy(cell)),

@@ -70,6 +70,8 @@ def check_output_path(path: str | os.PathLike, field: str = "output", *,
     if not parent.is_dir():
         raise SpecError(field, str(path), f"a path in an existing directory "
                                           f"('{parent}' does not exist)")
+    if out.is_symlink() and not out.exists():
+        raise SpecError(field, str(path), "a path that is not a broken symbolic link")
     try:
         info = out.stat()
     except FileNotFoundError:

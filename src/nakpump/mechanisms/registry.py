@@ -85,7 +85,11 @@ def load_mechanisms(path: str | os.PathLike) -> list[str]:
     key = str(file.resolve())
     if key in _loaded:
         return list(_loaded[key])
-    text = file.read_text()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise SpecError("mechanisms", str(path), f"a readable Python file in UTF-8 "
+                                                 f"({type(exc).__name__})") from None
     # Named by its text: kernels cached on disk refer to the module by name, and the
     # composition key (nakpump._jit) is made of the same text.
     module_name = "nakpump_user_" + hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -96,7 +100,7 @@ def load_mechanisms(path: str | os.PathLike) -> list[str]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    except Exception as exc:  # the user's file: any error in it is theirs to read
+    except (Exception, SystemExit) as exc:  # the user's file: its errors are theirs to read
         for name in set(PUMPS) - set(before):
             PUMPS.pop(name)
         sys.modules.pop(module_name, None)

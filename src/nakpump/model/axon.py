@@ -20,6 +20,9 @@ from nakpump.units import celsius_to_kelvin, cylinder, rt_over_f
 OHM_CM_TO_US = 1e6  # 1/Ω → µS
 
 
+MAX_COMPARTMENTS = 100_000  # an axon of 1 m in 10 µm compartments
+
+
 @dataclass(frozen=True, kw_only=True)
 class AxonSpec:
     """An unbranched axon with sealed ends, cut into compartments of segment_length µm."""
@@ -49,6 +52,10 @@ class AxonSpec:
         _check_number("axial_resistivity", self.axial_resistivity, lower=0.0, unit="Ω·cm")
         _check_number("segment_length", self.segment_length, lower=0.0, upper=self.length,
                       unit="µm, at most the length")
+        if self.length / self.segment_length > MAX_COMPARTMENTS:
+            raise SpecError("length", self.length, f"at most {MAX_COMPARTMENTS} compartments of "
+                                                   f"segment_length = {self.segment_length:g} "
+                                                   f"µm")
         if self.soma is not None:
             if not isinstance(self.soma, CellSpec) or self.soma.closed:
                 raise SpecError("soma", self.soma, "None or a CellSpec in a bath")
@@ -179,7 +186,7 @@ AXON_PRESETS = {"hh-axon": lambda: hh_axon(False), "hh-axon-pump": lambda: hh_ax
                 "cortical-axon": cortical_axon, "cortical-soma-axon": cortical_soma_axon}
 
 
-def axon_preset(name: str, **overrides) -> AxonSpec:
+def axon_preset(name: str, /, **overrides) -> AxonSpec:
     """The named axon, with dotted overrides ("length", "membrane.pump.rate_max")."""
     if name not in AXON_PRESETS:
         raise SpecError("preset", name, "one of " + ", ".join(AXON_PRESETS))

@@ -42,6 +42,10 @@ def _check_number(name: str, value: Any, *, lower: float | None = None,
         raise SpecError(name, value, allowed)
 
 
+MIN_CONCENTRATION = 1e-6  # mM (1 nM): below it a reversal potential passes ±500 mV
+MAX_CONCENTRATION = 2000.0  # mM (2 M): more than any cell or bath holds
+
+
 @dataclass(frozen=True, kw_only=True)
 class Ions:
     """Ion concentrations (mM) inside (_i) and outside (_o) the cell."""
@@ -55,7 +59,8 @@ class Ions:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            _check_number(f"ions.{f.name}", getattr(self, f.name), lower=0.0, unit="mM")
+            _check_number(f"ions.{f.name}", getattr(self, f.name), lower=MIN_CONCENTRATION,
+                          strict=False, upper=MAX_CONCENTRATION, unit="mM: 1 nM to 2 M")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -563,7 +568,9 @@ def spec_from_dict(data: dict[str, Any]) -> CellSpec:
             kind = pump.pop("kind")
             fields_["pump"] = pump_class(kind)(**pump)
         return CellSpec(**fields_)
-    except (KeyError, TypeError) as exc:
+    except SpecError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError("spec", type(exc).__name__ + ": " + str(exc),
                         "a complete cell specification as written by nakpump") from None
 
