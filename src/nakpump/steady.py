@@ -308,7 +308,11 @@ def calibrate_leaks(cell: CellSpec, v_rest: float, *, leak_total: float | None =
     changes: dict[str, float] = {"v_init": v_rest}
     if cell.leak.g_cl > 0.0:
         changes["ions.cl_i"] = cell.ions.cl_o * np.exp(v_rest / rt_f)
-    probe = cell.replace(**changes, **{"leak.g_na": 0.0, "leak.g_k": 0.0})
+    try:
+        probe = cell.replace(**changes, **{"leak.g_na": 0.0, "leak.g_k": 0.0})
+    except SpecError as exc:  # Cl− in equilibrium at v_rest is out of range: v_rest is to blame
+        raise SpecError("v_rest", v_rest, f"a resting potential the cell can hold ({exc})") \
+            from None
     p = cell_parameters(probe)
     y = initial_state(probe, p)
     i_na, i_k, _, _, _, _, e_na, e_k, _, i_pump = _ion_currents(y, p, base_drive(probe), v_rest)
