@@ -436,7 +436,6 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
     from nakpump.scenario import load_scenario, scenario_of_result
     from nakpump.storage import (
         NETCDF_SUFFIXES,
-        check_output_path,
         check_outputs,
         load_netcdf,
         save_csv,
@@ -446,26 +445,19 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
         raise SpecError("scenario", None if scenario is None else str(scenario),
                         "either a scenario file or --preset (not both)")
     # Every output is checked before anything runs (storage.check_output_path).
-    check_outputs({"--output": output, "--csv": csv}, overwrite=overwrite,
-                  inputs=[scenario, from_, *mechanism])
+    check_outputs({"--output": (output, NETCDF_SUFFIXES), "--csv": (csv, (".csv",))},
+                  overwrite=overwrite, inputs=[scenario, from_, *mechanism])
     initial = _continued(from_, resume, output)
-    if output is not None:
-        check_output_path(output, "--output", overwrite=overwrite, suffixes=NETCDF_SUFFIXES)
-    if csv is not None:
-        check_output_path(csv, "--csv", overwrite=overwrite, suffixes=(".csv",))
     _load_mechanisms(mechanism)
     from nakpump.model.axon import AXON_PRESETS
 
     if preset_name in AXON_PRESETS:
-        refused = {"--csv": csv is not None, "--method": method is not None,
-                   "--rtol": rtol is not None, "--atol": atol is not None,
-                   "--published": published, "--mechanism": bool(mechanism),
-                   "--from/--resume": initial is not None}
-        for option, given in refused.items():
-            if given:
-                raise SpecError(option, "given", f"options an axon run uses (axon presets "
-                                                 f"run the fixed step; {option} would be "
-                                                 f"ignored)")
+        _refuse({"--csv": csv is not None, "--method": method is not None,
+                 "--rtol": rtol is not None, "--atol": atol is not None,
+                 "--published": published, "--mechanism": bool(mechanism),
+                 "--from/--resume": initial is not None},
+                "options an axon run uses (axon presets run the fixed step; it would be "
+                "ignored)")
         _run_axon(preset_name, duration, stimulus, pump_block, set_, dt,
                   "strang" if scheme is None else scheme, output, overwrite, as_json)
         return
@@ -474,13 +466,12 @@ def run(scenario: Path | None = typer.Argument(None, help="TOML scenario, or a s
             spec = scenario_of_result(load_netcdf(scenario))
         else:
             spec = load_scenario(scenario)
-        given = {"--stimulus": stimulus, "--pump-block": pump_block, "--set": set_,
-                 "--duration": duration, "--published": published, "--method": method,
-                 "--scheme": scheme, "--dt": dt, "--rtol": rtol, "--atol": atol}
-        for option, value in given.items():
-            if value not in (None, False, []):  # the options' defaults: not given
-                raise SpecError(option, value, "only with --preset: a scenario file says "
-                                               "it (put it in the file)")
+        _refuse({"--stimulus": bool(stimulus), "--pump-block": bool(pump_block),
+                 "--set": bool(set_), "--published": published,
+                 **{option: value is not None for option, value in (
+                     ("--duration", duration), ("--method", method), ("--scheme", scheme),
+                     ("--dt", dt), ("--rtol", rtol), ("--atol", atol))}},
+                "only with --preset: a scenario file says it (put it in the file)")
     else:
         spec = _parse_cli_scenario(preset_name, duration, stimulus, pump_block, set_,
                                    "auto" if method is None else method, dt, published)
@@ -582,6 +573,13 @@ def _echo_axon(summary: dict[str, Any]) -> None:
                + (f"; velocity {v:.3f} m/s" if v is not None else ""))
 
 
+def _refuse(given: dict[str, bool], allowed: str) -> None:
+    """SpecError naming the first option given (True) that this run would not use."""
+    for option, is_given in given.items():
+        if is_given:
+            raise SpecError(option, "given", allowed)
+
+
 def _interrupted(output: Path) -> Path:
     """Where an interrupted run to output keeps what it made (storage.Claim.set_aside)."""
     return output.with_name(f"{output.stem}.interrupted{output.suffix}")
@@ -598,21 +596,21 @@ def _continued(from_: Path | None, resume: bool, output: Path | None):
     if output is None:
         raise SpecError("--resume", True, "with --output: the run to finish is the one that "
                                           "was writing there")
-    kept = _interrupted(output)
-    killed = part_path(output)  # a run killed outright leaves its part file
-    if not kept.is_file() and killed.is_file():
-        try:
-            load_netcdf(killed)
-        except SpecError:
-            raise SpecError("--resume", str(output), f"a run that can be resumed ({killed.name}"
-                                                     f", left by a killed run, is not readable: "
-                                                     f"it was killed while writing)") from None
-        with locked(output, "--resume"):  # not the part file of a run still writing
-            os.replace(killed, kept)
-    if not kept.is_file():
+    kept, killed = _interrupted(output), part_path(output)
+    source = kept if kept.is_file() else killed  # a run killed outright: its part file
+    if not source.is_file():
         raise SpecError("--resume", str(output), f"an output with an interrupted run beside "
                                                  f"it ({kept.name} does not exist)")
-    return load_netcdf(kept)
+    with locked(output, "--resume"):  # never the part file of a run still writing
+        try:
+            initial = load_netcdf(source)
+        except SpecError:
+            raise SpecError("--resume", str(output), f"a run that can be resumed ({source.name}"
+                                                     f" is not readable: killed while "
+                                                     f"writing)") from None
+        if source == killed:  # kept where an interrupted run keeps what it made
+            os.replace(killed, kept)
+    return initial
 
 
 def _run_with_progress(spec, quiet: bool, output, overwrite: bool, initial=None,

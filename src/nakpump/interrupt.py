@@ -1,7 +1,7 @@
 """Stopping a run cleanly on SIGINT or SIGTERM: between chunks, never inside a write.
 
 The command line runs inside `graceful_signals()`: the first SIGINT or SIGTERM only
-asks the run to stop; the integrators look (`stop_requested`) after every chunk, set
+asks the run to stop; the integrators look (`stop_if_requested`) after every chunk, set
 aside what they streamed and raise errors.RunInterrupted. A second SIGINT stops at
 once (KeyboardInterrupt), as a user pressing Ctrl-C twice expects.
 """
@@ -15,9 +15,13 @@ import threading
 _requested: list[int] = []  # the signal that asked the run to stop, if one did
 
 
-def stop_requested() -> int | None:
-    """The number of the signal that asked the running simulation to stop, or None."""
-    return _requested[0] if _requested else None
+def stop_if_requested(t: float, end: float) -> None:
+    """Raise RunInterrupted at time t (ms) of a run to `end` if a signal asked it to stop
+    (a run already at its end is kept whole)."""
+    if _requested and t < end:
+        from nakpump.errors import RunInterrupted
+
+        raise RunInterrupted(t, end, _requested[0])
 
 
 def _handler(signum, _frame) -> None:

@@ -54,7 +54,7 @@ from nakpump.engine.layout import (
 )
 from nakpump.engine.population import compact_spikes, integrate_population
 from nakpump.errors import IntegrationError, RunInterrupted, SpecError
-from nakpump.interrupt import stop_requested
+from nakpump.interrupt import stop_if_requested
 from nakpump.model.spec import (
     CellSpec,
     parameter_names,
@@ -443,9 +443,7 @@ def _checked(chunks, table: _Table, duration: float, cell_name: str):
             c = int(np.argmax(bad))
             raise fault_error(table.y[c], chunk[0], f"{cell_name} #{c}")
         yield chunk
-        signum = stop_requested()
-        if signum is not None and chunk[0] < duration:  # a finished run is kept whole
-            raise RunInterrupted(chunk[0], duration, signum)
+        stop_if_requested(chunk[0], duration)
 
 
 def _spike_vars(spikes, spike_cells):

@@ -45,7 +45,7 @@ from nakpump.engine.layout import (
 )
 from nakpump.engine.reference import integrate_reference
 from nakpump.errors import IntegrationError, RunInterrupted, SpecError
-from nakpump.interrupt import stop_requested
+from nakpump.interrupt import stop_if_requested
 from nakpump.model.spec import CellSpec, _check_number, spec_to_dict
 from nakpump.protocols import Event, compile_protocol, event_to_dict
 from nakpump.results import atp_from_pump_charge, build_dataset, conservation_report
@@ -267,9 +267,7 @@ def _checked(chunks, seg_t, seg_d, duration, cell_name):
             k = int(np.searchsorted(seg_t, t, side="right")) - 1
             raise fault_error(chunk[3][j], t, cell_name, seg_d[max(0, min(k, len(seg_d) - 1))])
         yield chunk
-        signum = stop_requested()
-        if signum is not None and chunk[0] < duration:  # a finished run is kept whole
-            raise RunInterrupted(chunk[0], duration, signum)
+        stop_if_requested(chunk[0], duration)
 
 
 def _warn_spikes(n_spk, kept, t0, t1):
@@ -538,16 +536,18 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
         integrator = {"method": "reference", "solver": solver, "rtol": rtol, "atol": atol,
                       "h_max": h_max, "nfev": int(nfev)}
 
-    def finish_attrs(audit, t_last, y_last):
-        """The result's attrs: audit (the full states kept), the last state y_last at
-        t_last (ms) for a continuation."""
+    before = {}  # a join's errors so far: each piece's are against its own start, so sum
+    if join:
+        before = json.loads(initial.attrs["conservation"])
+        start = float(initial.attrs.get("start_ms", 0.0))
+        attrs.update(start_ms=start, duration_ms=t_end - start)
+
+    def finish_attrs(report, t_last, y_last):
+        """The result's attrs: the conservation report, the last state y_last at t_last
+        (ms) for a continuation."""
         integrator.update(stats)
-        report = conservation_report(cell, audit)
-        if join:  # each piece's errors are against its own start: the run's are their sum
-            before = json.loads(initial.attrs["conservation"])
+        if join:
             report = {k: v + before.get(k, math.nan) for k, v in report.items()}
-            attrs.update(start_ms=float(initial.attrs.get("start_ms", 0.0)),
-                         duration_ms=float(t_end - initial.attrs.get("start_ms", 0.0)))
         return {**attrs, "integrator": json.dumps(integrator),
                 "conservation": json.dumps(report), "final_state_time_ms": float(t_last),
                 "final_state": json.dumps(dict(zip(STATE_NAMES, y_last.tolist())))}
@@ -575,17 +575,24 @@ def simulate(cell: CellSpec, duration: float, protocol: Sequence[Event] = (), *,
             time, spikes = np.concatenate((head_t, time)), np.concatenate((head_spikes, spikes))
             cols = {n: np.concatenate((head[n], cols[n])) for n in names}
         return build_dataset(time=time, columns=cols, spikes=spikes,
-                             attrs=finish_attrs(audit, t_done, y_end))
+                             attrs=finish_attrs(conservation_report(cell, audit), t_done,
+                                                y_end))
     with ResultStream(output, names, overwrite=overwrite) as stream:
-        audits, t_done, so_far = [], t0, None
+        t_done, so_far, report, first, v_max = t0, None, None, None, 1.0
         if join:
             stream.append(*earlier())
         try:
             for t_done, time, rec, audit, spikes, _, y_end in chunks:
-                audits.append(audit)
+                # errors against the run's first state, the worst so far kept chunk by chunk
+                # (the relative charge error is over the largest |V| of the whole run)
+                first = audit[:1] if first is None else first
+                errors = conservation_report(cell, np.concatenate((first, audit)))
+                report = errors if report is None else {
+                    k: float(np.fmax(v, report[k])) for k, v in errors.items()}
+                v_max = max(v_max, float(np.abs(audit[:, V]).max()))
+                report["charge"] = report["charge_mV"] / v_max
                 # the run so far, in the file after every chunk: what --resume starts from
-                so_far = {**finish_attrs(np.concatenate(audits), t_done, y_end),
-                          "completed_ms": t_done}
+                so_far = {**finish_attrs(report, t_done, y_end), "completed_ms": t_done}
                 stream.append(time, columns(names, rec_names, rec, aliases), spikes,
                               attrs=so_far)
                 if progress is not None:

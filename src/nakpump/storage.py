@@ -64,8 +64,6 @@ def check_output_path(path: str | os.PathLike, field: str = "output", *,
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise SpecError(field, path, "a file path")
     out = Path(path)
-    if suffixes and out.suffix.lower() not in suffixes:
-        raise SpecError(field, str(path), "a file name ending in " + " or ".join(suffixes))
     parent = out.parent
     if not parent.is_dir():
         raise SpecError(field, str(path), f"a path in an existing directory "
@@ -94,25 +92,29 @@ def check_output_path(path: str | os.PathLike, field: str = "output", *,
         if not overwrite:
             raise SpecError(field, str(path), "a path with no file yet (or --overwrite / "
                                               "overwrite=True to replace it)")
+    if suffixes and out.suffix.lower() not in suffixes:
+        raise SpecError(field, str(path), "a file name ending in " + " or ".join(suffixes))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise SpecError(field, str(path), f"a path in a directory this process can write "
                                           f"('{parent}' is not writable)")
     return out
 
 
-def check_outputs(outputs: dict[str, str | os.PathLike | None], *, overwrite: bool = False,
-                  inputs=()) -> dict[str, Path]:
-    """check_output_path for each of a run's outputs ({field: path or None}), and refuse
-    two fields naming the same file."""
-    checked: dict[str, Path] = {}
-    for field, path in outputs.items():
-        if path is None:
-            continue
-        out = check_output_path(path, field, overwrite=overwrite, inputs=inputs)
-        for other, seen in checked.items():
+def check_outputs(outputs: dict[str, tuple[str | os.PathLike | None, tuple[str, ...]]], *,
+                  overwrite: bool = False, inputs=()) -> dict[str, Path]:
+    """check_output_path for each of a run's outputs ({field: (path or None, suffixes)}),
+    and refuse two fields naming the same file."""
+    given = {field: Path(path) for field, (path, _) in outputs.items()
+             if isinstance(path, (str, os.PathLike))}
+    for k, (field, out) in enumerate(given.items()):
+        for other, seen in list(given.items())[:k]:
             if out.resolve() == seen.resolve():
-                raise SpecError(field, str(path), f"a path other than {other}'s")
-        checked[field] = out
+                raise SpecError(field, str(out), f"a path other than {other}'s")
+    checked: dict[str, Path] = {}
+    for field, (path, suffixes) in outputs.items():
+        if path is not None:
+            checked[field] = check_output_path(path, field, overwrite=overwrite, inputs=inputs,
+                                               suffixes=suffixes)
     return checked
 
 
